@@ -1,0 +1,7 @@
+// The engine's single entry point for api/ and scripts/: checkpoint loading, the instrumented
+// forward pass, tokenizers and the shared types. Internals are imported through here only.
+export type * from './types.js';
+export { CheckpointError, type CheckpointErrorCode } from './checkpoint/checkpoint-error.js';
+export { loadCheckpoint, readModelConfig, type Checkpoint } from './checkpoint/load-checkpoint.js';
+export { SUPPORTED_ARCHITECTURES } from './checkpoint/architectures.js';
+export { SafetensorsFile, type TensorEntry } from './checkpoint/safetensors-reader.js';
