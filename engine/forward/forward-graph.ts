@@ -68,13 +68,12 @@ export function buildForwardGraph(cfg: ModelConfig): Uint8Array {
   const f32 = (value: number): string => g.constant('float32', [], [value], 'scalar');
   const axes0 = i64([0]);
   const axes1 = i64([1]);
-  const axesLast = i64([-1]);
 
   const norm = (x: string, w: string, b: string | null, out: string): string => {
     if (cfg.norm === 'layernorm') {
       return g.op('LayerNormalization', [x, w, b!], { axis: -1, epsilon: { float: cfg.normEps } }, out); // layernorm always has a bias
     }
-    const ms = g.op('ReduceMean', [g.op('Mul', [x, x]), axesLast], { keepdims: 1 });
+    const ms = g.op('ReduceMean', [g.op('Mul', [x, x]), i64([-1])], { keepdims: 1 });
     const rms = g.op('Sqrt', [g.op('Add', [ms, f32(cfg.normEps)])]);
     return g.op('Mul', [g.op('Div', [x, rms]), w], {}, out);
   };

@@ -30,6 +30,7 @@ export class OnnxSession {
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
+      logSeverityLevel: 3,
     });
     return new OnnxSession(session);
   }
