@@ -1,0 +1,103 @@
+// The only reader of process.env: every setting is parsed once into a frozen, typed Config, and
+// all bad variables are reported together so one failed start names every problem.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The project root (the folder holding package.json). */
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+export interface Config {
+  /** HTTP port (PORT, default 4000; 0 picks a free one). */
+  readonly port: number;
+  /** Interface to listen on (HOST); undefined listens on all of them. */
+  readonly host: string | undefined;
+  /** External PostgreSQL (DATABASE_URL); null starts the embedded PostgreSQL instead. */
+  readonly databaseUrl: string | null;
+  /** Project-local state (ATLAS_DATA_DIR, default `.data/`): embedded PostgreSQL lives in `<dataDir>/postgres`. */
+  readonly dataDir: string;
+  /** Port of the embedded PostgreSQL (ATLAS_EMBEDDED_PG_PORT, default 0: a free port at each start). */
+  readonly embeddedPostgresPort: number;
+  /** Folders searched for model checkpoints (ATLAS_MODEL_ROOTS, path-delimiter separated). */
+  readonly modelRoots: readonly string[];
+  /** Largest accepted request body in bytes (ATLAS_BODY_LIMIT_BYTES, default 1 MiB). */
+  readonly bodyLimitBytes: number;
+  /** ATLAS_LOG_LEVEL: debug | info | warn | error (default info). */
+  readonly logLevel: LogLevel;
+}
+
+/** Thrown by parseConfig; `problems` has one line per bad variable, each naming it. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function set(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/**
+ * Parses a Config from `env` (pure: pass any record). Relative paths resolve against the project
+ * root. Throws ConfigError listing every invalid variable.
+ */
+export function parseConfig(env: Env): Config {
+  const problems: string[] = [];
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = set(env, name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < min || value > max) {
+      problems.push(`${name} must be an integer in [${min}, ${max}]: got ${JSON.stringify(raw)}`);
+      return fallback;
+    }
+    return value;
+  };
+  const dir = (raw: string) => path.resolve(PROJECT_ROOT, raw);
+
+  const port = integer('PORT', 4000, 0, 65535);
+  const embeddedPostgresPort = integer('ATLAS_EMBEDDED_PG_PORT', 0, 0, 65535);
+  const bodyLimitBytes = integer('ATLAS_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024);
+
+  const databaseUrl = set(env, 'DATABASE_URL') ?? null;
+  if (databaseUrl !== null) {
+    const protocol = URL.canParse(databaseUrl) ? new URL(databaseUrl).protocol : 'unparseable';
+    if (protocol !== 'postgresql:' && protocol !== 'postgres:') {
+      problems.push(`DATABASE_URL must be a postgresql://user@host:port/database URL: got ${JSON.stringify(databaseUrl)}`);
+    }
+  }
+
+  const rawLevel = set(env, 'ATLAS_LOG_LEVEL') ?? 'info';
+  const logLevel = LOG_LEVELS.find((level) => level === rawLevel);
+  if (logLevel === undefined) {
+    problems.push(`ATLAS_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}: got ${JSON.stringify(rawLevel)}`);
+  }
+
+  const modelRoots = (set(env, 'ATLAS_MODEL_ROOTS') ?? '').split(path.delimiter).filter((p) => p !== '').map(dir);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze({
+    port,
+    host: set(env, 'HOST'),
+    databaseUrl,
+    dataDir: dir(set(env, 'ATLAS_DATA_DIR') ?? '.data'),
+    embeddedPostgresPort,
+    modelRoots: Object.freeze(modelRoots),
+    bodyLimitBytes,
+    logLevel: logLevel ?? 'info',
+  });
+}
+
+let loaded: Config | undefined;
+
+/** The process's Config, parsed from process.env on first call. Throws ConfigError. */
+export function loadConfig(): Config {
+  loaded ??= parseConfig(process.env);
+  return loaded;
+}

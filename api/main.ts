@@ -1,0 +1,98 @@
+// `npm start`: config -> database (embedded PostgreSQL when DATABASE_URL is unset) -> migrations
+// -> Apollo start -> listen. SIGINT/SIGTERM: drain HTTP, stop Apollo, disconnect Prisma, stop the
+// embedded PostgreSQL, exit. Needs `node --experimental-wasm-modules` (the migration engine).
+import path from 'node:path';
+import { loadConfig, ConfigError, type Config } from './config.js';
+import { startEmbeddedPostgres, type RunningPostgres } from './database/embedded.js';
+import { applyMigrations } from './database/migrate.js';
+import { createPrisma, type PrismaClient } from './database/prisma.js';
+import { engineNotLoaded } from './engine-status.js';
+import { createLogger, type Logger } from './logger.js';
+import { startApiServer, type ApiServer } from './server.js';
+
+/** Hard limit for shutdown; past it the process exits with code 1. */
+const SHUTDOWN_LIMIT_MS = 9000;
+
+interface Running {
+  embedded: RunningPostgres | null;
+  prisma: PrismaClient | null;
+  server: ApiServer | null;
+}
+
+async function start(config: Config, log: Logger, running: Running): Promise<void> {
+  let url = config.databaseUrl;
+  if (url === null) {
+    const dir = path.join(config.dataDir, 'postgres');
+    log.info(`DATABASE_URL is not set: starting embedded PostgreSQL in ${dir}`);
+    running.embedded = await startEmbeddedPostgres({
+      dir,
+      port: config.embeddedPostgresPort,
+      database: 'atlas',
+      onLog: (line) => log.debug(`postgres: ${line}`),
+    });
+    url = running.embedded.url('atlas');
+  }
+  const applied = await applyMigrations(url);
+  log.info(applied.length === 0 ? 'database schema is up to date' : `applied migrations: ${applied.join(', ')}`);
+  running.prisma = createPrisma(url);
+  running.server = await startApiServer({
+    port: config.port,
+    host: config.host,
+    bodyLimitBytes: config.bodyLimitBytes,
+    log,
+    prisma: running.prisma,
+    engineStatus: engineNotLoaded,
+  });
+  log.info(`GraphQL endpoint ready at ${running.server.url}`);
+}
+
+async function stop(running: Running, log: Logger): Promise<void> {
+  const steps: [string, (() => Promise<void>) | undefined][] = [
+    ['HTTP server', running.server?.stop],
+    ['Prisma', running.prisma === null ? undefined : () => running.prisma!.$disconnect()], // `!`: checked on the same line
+    ['embedded PostgreSQL', running.embedded?.stop],
+  ];
+  for (const [name, step] of steps) {
+    if (step === undefined) continue;
+    try {
+      await step();
+    } catch (error) {
+      log.error(`stopping ${name} failed`, error);
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`neuron-atlas cannot start: ${error.message}\n`);
+    process.exit(2);
+  }
+  const log = createLogger(config.logLevel);
+  const running: Running = { embedded: null, prisma: null, server: null };
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal}: shutting down`);
+    setTimeout(() => {
+      log.error(`shutdown took longer than ${SHUTDOWN_LIMIT_MS} ms: exiting`);
+      process.exit(1);
+    }, SHUTDOWN_LIMIT_MS).unref();
+    stop(running, log).then(() => process.exit(0));
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  try {
+    await start(config, log, running);
+  } catch (error) {
+    log.error('start-up failed', error);
+    await stop(running, log);
+    process.exit(1);
+  }
+}
+
+await main();

@@ -1,0 +1,129 @@
+// Query.prompts (Relay connection), Mutation.createPrompt and the Prompt type.
+import type { KnowledgeType, Model, Prompt } from '../generated/prisma/client.js';
+import type { PromptWhereInput } from '../generated/prisma/models.js';
+import { badInput, notFound } from '../errors.js';
+import { parsePage, toConnection, fromGlobalId, toGlobalId, type Connection, type PageArgs } from '../relay.js';
+import type { FieldResolver, RootResolver } from './types.js';
+
+/** Limits enforced by createPrompt. */
+export const PROMPT_LIMITS = Object.freeze({ textLength: 4096, tokenCount: 2048, nameLength: 64, answerLength: 256 });
+
+interface PromptFilter {
+  knowledgeTypeId?: string | null;
+  modelId?: string | null;
+  textContains?: string | null;
+}
+
+const prompts: RootResolver<PageArgs & { filter?: PromptFilter | null }, Connection<Prompt>> = async (_parent, args, { prisma }) => {
+  const page = parsePage(args);
+  const filter = args.filter ?? {};
+  const where: PromptWhereInput = {
+    ...(filter.knowledgeTypeId == null ? {} : { knowledgeTypeId: fromGlobalId(filter.knowledgeTypeId, 'KnowledgeType', 'filter.knowledgeTypeId') }),
+    ...(filter.modelId == null ? {} : { modelId: fromGlobalId(filter.modelId, 'Model', 'filter.modelId') }),
+    ...(filter.textContains == null ? {} : { text: { contains: filter.textContains, mode: 'insensitive' } }),
+    ...(page.afterId === null ? {} : { id: { gt: page.afterId } }),
+  };
+  const rows = page.take === 0 ? [] : await prisma.prompt.findMany({ where, orderBy: { id: 'asc' }, take: page.take + 1 });
+  return toConnection(rows, page);
+};
+
+interface CreatePromptInput {
+  text?: string | null;
+  tokenIds?: number[] | null;
+  modelId?: string | null;
+  knowledgeType?: string | null;
+  knowledgeTypeId?: string | null;
+  expectedAnswer?: string | null;
+}
+
+function checkLength(name: string, value: string, max: number): void {
+  if (value.length < 1 || value.length > max) {
+    throw badInput(name, `${name} must have 1 to ${max} characters: got ${value.length}`);
+  }
+}
+
+/** Validates what needs no database; returns the normalised fields. Throws BAD_USER_INPUT. */
+function validateInput(input: CreatePromptInput) {
+  const text = input.text ?? null;
+  const tokenIds = input.tokenIds ?? null;
+  if (text === null && tokenIds === null) throw badInput('input', 'createPrompt needs text, tokenIds or both');
+  if (text !== null) checkLength('input.text', text, PROMPT_LIMITS.textLength);
+  if (tokenIds !== null) {
+    if (tokenIds.length < 1 || tokenIds.length > PROMPT_LIMITS.tokenCount) {
+      throw badInput('input.tokenIds', `input.tokenIds must have 1 to ${PROMPT_LIMITS.tokenCount} ids: got ${tokenIds.length}`);
+    }
+    if (input.modelId == null) throw badInput('input.modelId', 'input.modelId is required with tokenIds: token ids belong to one tokenizer');
+  }
+  if (input.knowledgeType != null && input.knowledgeTypeId != null) {
+    throw badInput('input.knowledgeType', 'give input.knowledgeType or input.knowledgeTypeId, not both');
+  }
+  const knowledgeType = input.knowledgeType?.trim() ?? null;
+  if (knowledgeType !== null) checkLength('input.knowledgeType', knowledgeType, PROMPT_LIMITS.nameLength);
+  const expectedAnswer = input.expectedAnswer ?? null;
+  if (expectedAnswer !== null) checkLength('input.expectedAnswer', expectedAnswer, PROMPT_LIMITS.answerLength);
+  return {
+    text,
+    tokenIds,
+    modelId: input.modelId == null ? null : fromGlobalId(input.modelId, 'Model', 'input.modelId'),
+    knowledgeTypeId: input.knowledgeTypeId == null ? null : fromGlobalId(input.knowledgeTypeId, 'KnowledgeType', 'input.knowledgeTypeId'),
+    knowledgeType,
+    expectedAnswer,
+  };
+}
+
+function checkTokenIds(tokenIds: readonly number[], model: Model): void {
+  const dVocab = (model.config as { dVocab?: unknown }).dVocab;
+  if (typeof dVocab !== 'number') return;
+  const bad = tokenIds.findIndex((id) => id < 0 || id >= dVocab);
+  if (bad >= 0) {
+    throw badInput('input.tokenIds', `input.tokenIds[${bad}] must be in [0, ${dVocab}) for model ${model.name}: got ${tokenIds[bad]}`);
+  }
+}
+
+const createPrompt: RootResolver<{ input: CreatePromptInput }, Prompt> = async (_parent, args, { prisma }) => {
+  const input = validateInput(args.input);
+  // One transaction: the model and knowledge type checked are the ones the prompt references, and
+  // a new knowledge type is only kept when the prompt is stored.
+  return prisma.$transaction(async (tx) => {
+    let model: Model | null = null;
+    if (input.modelId !== null) {
+      model = await tx.model.findUnique({ where: { id: input.modelId } });
+      if (model === null) throw notFound('Model', args.input.modelId ?? '');
+      if (input.tokenIds !== null) checkTokenIds(input.tokenIds, model);
+    }
+    let knowledgeTypeId = input.knowledgeTypeId;
+    if (knowledgeTypeId !== null && (await tx.knowledgeType.findUnique({ where: { id: knowledgeTypeId } })) === null) {
+      throw notFound('KnowledgeType', args.input.knowledgeTypeId ?? '');
+    }
+    if (input.knowledgeType !== null) {
+      const name = input.knowledgeType;
+      knowledgeTypeId = (await tx.knowledgeType.upsert({ where: { name }, create: { name }, update: {} })).id;
+    }
+    return tx.prompt.create({
+      data: {
+        text: input.text,
+        tokenIds: input.tokenIds ?? [],
+        tokens: [],
+        expectedAnswer: input.expectedAnswer,
+        modelId: model?.id ?? null,
+        knowledgeTypeId,
+      },
+    });
+  });
+};
+
+const knowledgeType: FieldResolver<Prompt, unknown, KnowledgeType | null> = (parent, _args, { loaders }) =>
+  parent.knowledgeTypeId === null ? null : loaders.knowledgeTypeById.load(parent.knowledgeTypeId);
+
+const model: FieldResolver<Prompt, unknown, Model | null> = (parent, _args, { loaders }) =>
+  parent.modelId === null ? null : loaders.modelById.load(parent.modelId);
+
+export const promptResolvers = {
+  Query: { prompts },
+  Mutation: { createPrompt },
+  Prompt: {
+    id: (parent: Prompt) => toGlobalId('Prompt', parent.id),
+    knowledgeType,
+    model,
+  },
+};

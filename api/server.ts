@@ -1,0 +1,93 @@
+// The HTTP side: express 5 on a Node http server, Apollo Server at /graphql, a landing page at /,
+// a request-body limit, JSON errors for bad HTTP requests, and a drained shutdown.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type ErrorRequestHandler } from 'express';
+import { createContext, type Context, type ServerDeps } from './context.js';
+import { createFormatError, ErrorCode } from './errors.js';
+import { landingPage } from './landing-page.js';
+import type { Logger } from './logger.js';
+import { resolvers } from './resolvers/index.js';
+import { loadTypeDefs } from './schema/index.js';
+
+/** Path of the GraphQL endpoint. */
+export const GRAPHQL_PATH = '/graphql';
+
+export interface ApiServerOptions extends ServerDeps {
+  readonly port: number;
+  readonly host?: string | undefined;
+  readonly bodyLimitBytes: number;
+  readonly log: Logger;
+  /** How long stop() lets in-flight requests finish before closing their sockets. */
+  readonly stopGracePeriodMillis?: number;
+}
+
+export interface ApiServer {
+  /** e.g. http://localhost:4000/graphql */
+  readonly url: string;
+  readonly port: number;
+  /** Stops accepting connections, drains in-flight requests, stops Apollo. */
+  stop(): Promise<void>;
+}
+
+/** Sends request-level failures (body too large, malformed JSON) as GraphQL-shaped JSON errors. */
+const httpErrorHandler: ErrorRequestHandler = (err: { status?: number; type?: string; message?: string }, _req, res, next) => {
+  if (res.headersSent) {
+    next(err);
+    return;
+  }
+  const status = typeof err.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
+  const message = status === 500 ? 'Internal server error' : err.message ?? 'Bad request';
+  const code = status === 500 ? ErrorCode.INTERNAL_SERVER_ERROR : ErrorCode.BAD_USER_INPUT;
+  res.status(status).json({ errors: [{ message, extensions: { code, ...(err.type === undefined ? {} : { reason: err.type }) } }] });
+};
+
+/** Builds the app and listens; resolves once the server accepts requests. */
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const app = express();
+  const httpServer = http.createServer(app);
+  const apollo = new ApolloServer<Context>({
+    typeDefs: loadTypeDefs(),
+    resolvers,
+    formatError: createFormatError(options.log),
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: options.stopGracePeriodMillis ?? 5000 }),
+      ApolloServerPluginLandingPageDisabled(),
+    ],
+  });
+  await apollo.start();
+
+  const deps: ServerDeps = { prisma: options.prisma, engineStatus: options.engineStatus };
+  app.disable('x-powered-by');
+  app.get('/', (_req, res) => {
+    res.type('html').send(landingPage(GRAPHQL_PATH));
+  });
+  app.use(
+    GRAPHQL_PATH,
+    express.json({ limit: options.bodyLimitBytes }),
+    expressMiddleware(apollo, { context: async ({ req }) => createContext(deps, req.headers) }),
+  );
+  app.use(httpErrorHandler);
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(options.port, options.host, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  // A listening TCP server always has an AddressInfo address.
+  const { port } = httpServer.address() as AddressInfo;
+  const shownHost = options.host === undefined || options.host === '0.0.0.0' || options.host === '::' ? 'localhost' : options.host;
+  return {
+    url: `http://${shownHost}:${port}${GRAPHQL_PATH}`,
+    port,
+    stop: () => apollo.stop(),
+  };
+}
