@@ -11,3 +11,4 @@ export { MapForwardCache } from './forward/forward-cache.js';
 export { EngineInputError } from './forward/engine-input-error.js';
 export { allHookNames, layerHookNames } from './forward/forward-graph.js';
 export { TextTokenizer, displayToken } from './tokenizer/text-tokenizer.js';
+export * from './attribution/index.js';

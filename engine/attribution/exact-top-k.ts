@@ -76,3 +76,9 @@ export async function exactTopK(bounds: Float64Array, k: number, score: BatchSco
 function kthLargest(values: readonly number[], k: number): number {
   return Float64Array.from(values).sort()[values.length - k];
 }
+
+/** The k best of fully computed `scores` [N] (brute force / closed-form methods). */
+export function topOfAll(scores: Float64Array, k: number): TopK {
+  const indices = argsortDescending(scores).slice(0, Math.min(k, scores.length));
+  return { indices, scores: Float64Array.from(indices, (i) => scores[i]), scored: scores.length, batches: 1 };
+}

@@ -1,0 +1,15 @@
+// The attribution API (Yu & Ananiadou 2024, method.md): value neurons, layer/head scores, query
+// neurons, baselines, vocabulary projection and interventions.
+export { AttributionError, type AttributionErrorCode } from './attribution-error.js';
+export {
+  attribute, attributeCache, topPrediction,
+  type AttributeOptions, type AttributionResult, type AttentionNeuronScore, type FfnNeuronScore,
+} from './attribute.js';
+export { METHODS, parseMethod, type MethodName } from './baselines.js';
+export { disposeProjector, type AttributionModel } from './context.js';
+export { ablationMasks, intervene, targetStats, type InterventionResult, type TargetStats } from './intervention.js';
+export { QUERY_GUARD } from './query-neurons.js';
+export { targetFromText } from './target.js';
+export {
+  bulkProjectFfn, projectNeuron, subvalue, type LayerProjection, type NeuronProjection, type NeuronRef,
+} from './vocab-projection.js';

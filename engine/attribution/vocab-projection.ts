@@ -1,0 +1,94 @@
+// Vocabulary projection of neuron subvalues (the paper's "what does this neuron write"): the raw
+// subvalue through the unembedding, W_U u, by default WITHOUT the final norm (as the paper's
+// notebooks do); `applyFinalNormWeight` multiplies u by ln_final.w first (TransformerLens's
+// folded W_U). No centring and no frozen scale: logits are per-neuron, not per-prompt.
+import { AttributionError } from './attribution-error.js';
+import { projectorOf, type AttributionModel } from './context.js';
+
+export type NeuronRef =
+  | { readonly kind: 'ffn'; readonly layer: number; readonly neuron: number }
+  | { readonly kind: 'attention'; readonly layer: number; readonly head: number; readonly dim: number };
+
+export interface TokenLogit { readonly id: number; readonly logit: number }
+export interface NeuronProjection { readonly top: TokenLogit[]; readonly bottom: TokenLogit[] }
+export interface ProjectionOptions { readonly applyFinalNormWeight?: boolean }
+
+function bad(what: string, v: number, max: number): never {
+  throw new AttributionError('BAD_NEURON', `${what} must be an integer in [0, ${max}): got ${v}`);
+}
+const inRange = (v: number, max: number): boolean => Number.isInteger(v) && v >= 0 && v < max;
+
+/** The subvalue [dModel] of a neuron: W_out[l] row n, or W_O[l] row j*dHead+k. Throws BAD_NEURON. */
+export function subvalue(model: AttributionModel, ref: NeuronRef): Float32Array {
+  const { nLayers: L, dMlp, nHeads: H, dHead: dh, dModel: d } = model.config;
+  if (!inRange(ref.layer, L)) bad('layer', ref.layer, L);
+  if (ref.kind === 'ffn') {
+    if (!inRange(ref.neuron, dMlp)) bad('neuron', ref.neuron, dMlp);
+    return model.weight(`blocks.${ref.layer}.mlp.W_out`).data.subarray(ref.neuron * d, (ref.neuron + 1) * d);
+  }
+  if (!inRange(ref.head, H)) bad('head', ref.head, H);
+  if (!inRange(ref.dim, dh)) bad('dim', ref.dim, dh);
+  const r = ref.head * dh + ref.dim;
+  return model.weight(`blocks.${ref.layer}.attn.W_O`).data.subarray(r * d, (r + 1) * d);
+}
+
+function prepare(model: AttributionModel, rows: Float32Array, opts: ProjectionOptions): Float32Array {
+  if (!opts.applyFinalNormWeight) return rows;
+  const d = model.config.dModel;
+  const gamma = model.weight('ln_final.w').data;
+  const out = new Float32Array(rows.length);
+  for (let i = 0; i < rows.length; i++) out[i] = rows[i] * gamma[i % d];
+  return out;
+}
+
+/** Top and bottom k tokens (by logit of W_U u) of one neuron's subvalue. Throws BAD_NEURON / K_OUT_OF_RANGE. */
+export async function projectNeuron(model: AttributionModel, ref: NeuronRef, k: number, opts: ProjectionOptions = {}): Promise<NeuronProjection> {
+  const V = model.config.dVocab;
+  if (!Number.isInteger(k) || k < 1 || k > V) throw new AttributionError('K_OUT_OF_RANGE', `k must be an integer in [1, ${V}]: got ${k}`);
+  const tb = await projectorOf(model).topK(prepare(model, Float32Array.from(subvalue(model, ref)), opts), k);
+  return {
+    top: Array.from(tb.topIndices, (id, i) => ({ id, logit: tb.topValues[i] })),
+    bottom: Array.from(tb.bottomIndices, (id, i) => ({ id, logit: tb.bottomValues[i] })),
+  };
+}
+
+/** Per-layer block of the bulk pass: [dMlp, k] ids and logits, row n = neuron n. */
+export interface LayerProjection {
+  readonly layer: number;
+  readonly topIds: Int32Array;
+  readonly topLogits: Float32Array;
+  readonly bottomIds: Int32Array;
+  readonly bottomLogits: Float32Array;
+}
+
+const BULK_ROWS = 512;
+
+/**
+ * Top/bottom k tokens of every FFN neuron, layer by layer (`onLayer` receives each layer as soon
+ * as it is done, so callers can stream it to storage). One ONNX MatMul + TopK per 512 neurons.
+ */
+export async function bulkProjectFfn(model: AttributionModel, k: number, opts: ProjectionOptions = {},
+  onLayer?: (p: LayerProjection) => void | Promise<void>): Promise<LayerProjection[]> {
+  const { nLayers: L, dMlp, dModel: d, dVocab: V } = model.config;
+  if (!Number.isInteger(k) || k < 1 || k > V) throw new AttributionError('K_OUT_OF_RANGE', `k must be an integer in [1, ${V}]: got ${k}`);
+  const projector = projectorOf(model);
+  const out: LayerProjection[] = [];
+  for (let l = 0; l < L; l++) {
+    const w = model.weight(`blocks.${l}.mlp.W_out`).data;
+    const p = {
+      layer: l, topIds: new Int32Array(dMlp * k), topLogits: new Float32Array(dMlp * k),
+      bottomIds: new Int32Array(dMlp * k), bottomLogits: new Float32Array(dMlp * k),
+    };
+    for (let start = 0; start < dMlp; start += BULK_ROWS) {
+      const n = Math.min(BULK_ROWS, dMlp - start);
+      const tb = await projector.topK(prepare(model, w.subarray(start * d, (start + n) * d), opts), k);
+      p.topIds.set(tb.topIndices, start * k);
+      p.topLogits.set(tb.topValues, start * k);
+      p.bottomIds.set(tb.bottomIndices, start * k);
+      p.bottomLogits.set(tb.bottomValues, start * k);
+    }
+    if (onLayer) await onLayer(p);
+    out.push(p);
+  }
+  return out;
+}
