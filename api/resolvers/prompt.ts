@@ -23,7 +23,7 @@ const prompts: RootResolver<PageArgs & { filter?: PromptFilter | null }, Connect
     ...(filter.textContains == null ? {} : { text: { contains: filter.textContains, mode: 'insensitive' } }),
     ...(page.afterId === null ? {} : { id: { gt: page.afterId } }),
   };
-  const rows = page.take === 0 ? [] : await prisma.prompt.findMany({ where, orderBy: { id: 'asc' }, take: page.take + 1 });
+  const rows = await prisma.prompt.findMany({ where, orderBy: { id: 'asc' }, take: page.take + 1 });
   return toConnection(rows, page);
 };
 
@@ -83,14 +83,8 @@ function checkTokenIds(tokenIds: readonly number[], model: Model): void {
 const createPrompt: RootResolver<{ input: CreatePromptInput }, Prompt> = async (_parent, args, { prisma }) => {
   const input = validateInput(args.input);
   // One transaction: the model and knowledge type checked are the ones the prompt references, and
-  // a new knowledge type is only kept when the prompt is stored.
+  // a knowledge type created by name is rolled back when any later check fails.
   return prisma.$transaction(async (tx) => {
-    let model: Model | null = null;
-    if (input.modelId !== null) {
-      model = await tx.model.findUnique({ where: { id: input.modelId } });
-      if (model === null) throw notFound('Model', args.input.modelId ?? '');
-      if (input.tokenIds !== null) checkTokenIds(input.tokenIds, model);
-    }
     let knowledgeTypeId = input.knowledgeTypeId;
     if (knowledgeTypeId !== null && (await tx.knowledgeType.findUnique({ where: { id: knowledgeTypeId } })) === null) {
       throw notFound('KnowledgeType', args.input.knowledgeTypeId ?? '');
@@ -98,6 +92,12 @@ const createPrompt: RootResolver<{ input: CreatePromptInput }, Prompt> = async (
     if (input.knowledgeType !== null) {
       const name = input.knowledgeType;
       knowledgeTypeId = (await tx.knowledgeType.upsert({ where: { name }, create: { name }, update: {} })).id;
+    }
+    let model: Model | null = null;
+    if (input.modelId !== null) {
+      model = await tx.model.findUnique({ where: { id: input.modelId } });
+      if (model === null) throw notFound('Model', args.input.modelId ?? '');
+      if (input.tokenIds !== null) checkTokenIds(input.tokenIds, model);
     }
     return tx.prompt.create({
       data: {
