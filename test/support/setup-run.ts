@@ -13,9 +13,8 @@ import { setRunState } from './run-state.js';
 export async function setupRun(): Promise<void> {
   const { databaseUrl } = parseConfig(process.env);
   let serverUrl = databaseUrl;
-  let embeddedDir: string | null = null;
   if (serverUrl === null) {
-    embeddedDir = await mkdtemp(path.join(os.tmpdir(), 'atlas-test-pg-'));
+    const embeddedDir = await mkdtemp(path.join(os.tmpdir(), 'atlas-test-pg-'));
     // Run as root, PostgreSQL runs as the `postgres` user, which must reach the data folder.
     await chmod(embeddedDir, 0o755);
     const embedded = await startEmbeddedPostgres({ dir: path.join(embeddedDir, 'data'), port: 0, database: 'atlas' });
