@@ -7,7 +7,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
-import { bindMigrationAwareSqlAdapterFactory, type SqlDriverAdapter, type SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import {
+  bindMigrationAwareSqlAdapterFactory,
+  ColumnTypeEnum,
+  type SqlDriverAdapter,
+  type SqlMigrationAwareDriverAdapterFactory,
+  type SqlQueryable,
+} from '@prisma/driver-adapter-utils';
 import { SchemaEngine, type MigrationList } from '@prisma/schema-engine-wasm';
 
 const PRISMA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../prisma');
@@ -15,6 +21,15 @@ const PRISMA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '.
 export const SCHEMA_PATH = path.join(PRISMA_DIR, 'schema.prisma');
 /** prisma/migrations, absolute. */
 export const MIGRATIONS_DIR = path.join(PRISMA_DIR, 'migrations');
+
+// The wasm engine reports a Rust panic's message through this global before it throws; without
+// it, the panic surfaces as "Cannot read properties of undefined (reading 'set_message')".
+let lastPanic = '';
+(globalThis as { PRISMA_WASM_PANIC_REGISTRY?: unknown }).PRISMA_WASM_PANIC_REGISTRY = {
+  set_message(message: string) {
+    lastPanic = message;
+  },
+};
 
 const NO_FILTER = { externalTables: [], externalEnums: [] };
 
@@ -42,29 +57,57 @@ export async function readMigrations(dir = MIGRATIONS_DIR): Promise<MigrationLis
 
 const PG_CHAR = 18;
 const PG_TEXT = 25;
+/** Result rows (pg's array, returned as is by the adapter) -> indices of their "char" columns. */
+const charColumns = new WeakMap<object, number[]>();
 
-function charAsText<T>(result: T): T {
-  const fields = (result as { fields?: { dataTypeID: number }[] } | undefined)?.fields ?? [];
-  for (const field of fields) if (field.dataTypeID === PG_CHAR) field.dataTypeID = PG_TEXT;
+function markCharColumns<T>(result: T): T {
+  const { fields, rows } = (result ?? {}) as { fields?: { dataTypeID: number }[]; rows?: object };
+  if (fields === undefined || rows === undefined) return result;
+  const indices: number[] = [];
+  fields.forEach((field, i) => {
+    if (field.dataTypeID === PG_CHAR) {
+      field.dataTypeID = PG_TEXT;
+      indices.push(i);
+    }
+  });
+  if (indices.length > 0) charColumns.set(rows, indices);
   return result;
 }
 
 /**
- * The schema engine describes a database through catalog columns of PostgreSQL's internal
- * one-byte type `"char"` (e.g. pg_class.relkind), which @prisma/adapter-pg 7.10 rejects as an
- * unsupported column type. pg already delivers those values as strings, so report them as text.
+ * The schema engine describes a database through catalog columns of PostgreSQL's one-byte type
+ * `"char"` (pg_constraint.contype, pg_class.relkind), which @prisma/adapter-pg 7.10 rejects as an
+ * unsupported column type. This pg client lets them through as text and remembers where they
+ * were; withCharColumns then reports them to the engine as the Character type it reads them as.
  */
 class CharAsTextClient extends pg.Client {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- pg's query() has a dozen overloads; this forwards all of them
   override query(...args: any[]): any {
     const last = args.at(-1);
     if (typeof last === 'function') {
-      args[args.length - 1] = (err: Error | null, res: unknown) => last(err, err ? res : charAsText(res));
+      args[args.length - 1] = (err: Error | null, res: unknown) => last(err, err ? res : markCharColumns(res));
       return (super.query as (...a: unknown[]) => unknown)(...args);
     }
     const out = (super.query as (...a: unknown[]) => unknown)(...args);
-    return out instanceof Promise ? out.then(charAsText) : out;
+    return out instanceof Promise ? out.then(markCharColumns) : out;
   }
+}
+
+function withCharColumns<Q extends SqlQueryable>(queryable: Q): Q {
+  const queryRaw = queryable.queryRaw.bind(queryable);
+  queryable.queryRaw = async (query) => {
+    const result = await queryRaw(query);
+    for (const i of charColumns.get(result.rows) ?? []) result.columnTypes[i] = ColumnTypeEnum.Character;
+    return result;
+  };
+  return queryable;
+}
+
+/** An adapter from PrismaPg whose "char" columns (and its transactions') reach the engine typed. */
+function patchAdapter(adapter: SqlDriverAdapter): SqlDriverAdapter {
+  const startTransaction = adapter.startTransaction.bind(adapter);
+  adapter.startTransaction = async (isolationLevel) => withCharColumns(await startTransaction(isolationLevel));
+  return withCharColumns(adapter);
 }
 
 /**
@@ -107,14 +150,14 @@ function migrationAdapterFactory(url: string, opened: SqlDriverAdapter[]): SqlMi
     provider: base.provider,
     adapterName: base.adapterName,
     async connect() {
-      const adapter = await base.connect();
+      const adapter = patchAdapter(await base.connect());
       opened.push(adapter);
       return adapter;
     },
     async connectToShadowDb() {
       const database = `atlas_shadow_${randomUUID().replaceAll('-', '')}`;
       await adminQuery(config, `CREATE DATABASE "${database}"`);
-      const shadow = await new PrismaPg({ ...config, database }).connect();
+      const shadow = patchAdapter(await new PrismaPg({ ...config, database }).connect());
       const dispose = shadow.dispose.bind(shadow);
       shadow.dispose = async () => {
         await dispose();
@@ -134,6 +177,11 @@ async function withEngine<T>(url: string, run: (engine: SchemaEngine, schema: st
   const engine = await SchemaEngine.new({ datamodels: [[SCHEMA_PATH, schema]] }, () => {}, adapter);
   try {
     return await run(engine, schema);
+  } catch (error) {
+    if (lastPanic === '') throw error;
+    const message = lastPanic;
+    lastPanic = '';
+    throw new Error(`schema engine panicked: ${message}`, { cause: error });
   } finally {
     engine.free();
     await Promise.allSettled(opened.map((a) => a.dispose()));
