@@ -1,6 +1,6 @@
 // A private database per test file, cloned from the run's migrated template, so files run in
 // parallel without seeing each other's rows.
-import { createPrisma, type PrismaClient } from '../../api/database/prisma.js';
+import { createPrisma, type PrismaClient, type PrismaOptions } from '../../api/database/prisma.js';
 import { adminQuery, uniqueDatabaseName, withDatabase } from './postgres-admin.js';
 
 export interface TestDatabase {
@@ -17,7 +17,7 @@ function templateUrl(): string {
 }
 
 /** Creates a fresh migrated database (CREATE DATABASE ... TEMPLATE) and a Prisma client on it. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+export async function createTestDatabase(options: PrismaOptions = {}): Promise<TestDatabase> {
   const template = templateUrl();
   const name = uniqueDatabaseName('atlas_t');
   const templateName = new URL(template).pathname.slice(1);
@@ -32,7 +32,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     }
   }
   const url = withDatabase(template, name);
-  const prisma = createPrisma(url);
+  const prisma = createPrisma(url, options);
   return {
     url,
     prisma,
