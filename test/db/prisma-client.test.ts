@@ -1,6 +1,6 @@
 // The committed Prisma client (api/generated/prisma) must be what `npm run db:generate` makes
 // from prisma/schema.prisma today.
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generatePrismaClient, ROOT } from '../../scripts/prisma-generate.js';
@@ -15,6 +15,7 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
 
 it('api/generated/prisma is up to date with schema.prisma (else run `npm run db:generate`)', async () => {
   expect(fileURLToPath(import.meta.url).startsWith(ROOT)).toBe(true);
+  await mkdir(path.join(ROOT, '.cache'), { recursive: true });
   const scratch = await mkdtemp(path.join(ROOT, '.cache', 'prisma-client-test-'));
   try {
     const fresh = await generatePrismaClient(scratch);
