@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { loadConfig, ConfigError, type Config } from './config.js';
 import { startEmbeddedPostgres, type RunningPostgres } from './database/embedded.js';
+import { ensureDatabase } from './database/ensure-database.js';
 import { applyMigrations } from './database/migrate.js';
 import { createPrisma, type PrismaClient } from './database/prisma.js';
 import { engineNotLoaded } from './engine-status.js';
@@ -31,6 +32,8 @@ async function start(config: Config, log: Logger, running: Running): Promise<voi
       onLog: (line) => log.debug(`postgres: ${line}`),
     });
     url = running.embedded.url('atlas');
+  } else if (await ensureDatabase(url)) {
+    log.info(`created database ${new URL(url).pathname.slice(1)}`);
   }
   const applied = await applyMigrations(url);
   log.info(applied.length === 0 ? 'database schema is up to date' : `applied migrations: ${applied.join(', ')}`);
