@@ -1,19 +1,14 @@
 // Query.health: database and engine status, never an error.
-import type { RootResolver } from './types.js';
+import type { QueryResolvers } from '../generated/graphql.js';
 
-interface Health {
-  database: string;
-  engine: string;
-}
-
-const health: RootResolver<Record<string, never>, Health> = async (_parent, _args, { prisma, engineStatus }) => {
-  let database = 'ok';
-  try {
-    await prisma.$queryRaw`SELECT 1`;
-  } catch (error) {
-    database = `error: ${error instanceof Error ? error.message : String(error)}`;
-  }
-  return { database, engine: engineStatus() };
+export const healthQueries: Pick<QueryResolvers, 'health'> = {
+  health: async (_parent, _args, { prisma, engineStatus }) => {
+    let database = 'ok';
+    try {
+      await prisma.$queryRaw`SELECT 1`;
+    } catch (error) {
+      database = `error: ${error instanceof Error ? error.message : String(error)}`;
+    }
+    return { database, engine: engineStatus() };
+  },
 };
-
-export const healthResolvers = { Query: { health } };

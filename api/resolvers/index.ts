@@ -1,17 +1,18 @@
-// Every resolver of the schema, merged per type.
-import { healthResolvers } from './health.js';
-import { modelResolvers } from './model.js';
-import { nodeResolvers } from './node.js';
-import { promptResolvers } from './prompt.js';
+// Every resolver of the schema, typed by the generated Resolvers map (api/generated/graphql.ts).
+import type { Resolvers } from '../generated/graphql.js';
+import { healthQueries } from './health.js';
+import { KnowledgeType, Model, modelQueries } from './model.js';
+import { Node, nodeQueries } from './node.js';
+import { Prompt, promptMutations, promptQueries } from './prompt.js';
 import { DateTime } from './scalars.js';
 
 /** The resolver map handed to Apollo Server. */
-export const resolvers = {
+export const resolvers: Resolvers = {
   DateTime,
-  Query: { ...healthResolvers.Query, ...nodeResolvers.Query, ...modelResolvers.Query, ...promptResolvers.Query },
-  Mutation: { ...promptResolvers.Mutation },
-  Node: nodeResolvers.Node,
-  Model: modelResolvers.Model,
-  KnowledgeType: modelResolvers.KnowledgeType,
-  Prompt: promptResolvers.Prompt,
+  Query: { ...healthQueries, ...nodeQueries, ...modelQueries, ...promptQueries },
+  Mutation: { ...promptMutations },
+  Node,
+  Model,
+  KnowledgeType,
+  Prompt,
 };

@@ -1,35 +1,25 @@
 // Query.models, Query.model, Query.knowledgeTypes and the Model / KnowledgeType types.
 import type { ModelConfig } from '../../engine/types.js';
-import type { KnowledgeType, Model } from '../generated/prisma/client.js';
+import type { KnowledgeTypeResolvers, ModelResolvers, QueryResolvers } from '../generated/graphql.js';
 import { notFound } from '../errors.js';
 import { fromGlobalId, toGlobalId } from '../relay.js';
-import type { FieldResolver, RootResolver } from './types.js';
 
-const models: RootResolver<Record<string, never>, Model[]> = (_parent, _args, { prisma }) =>
-  prisma.model.findMany({ orderBy: { name: 'asc' } });
-
-const model: RootResolver<{ id: string }, Model> = async (_parent, args, { loaders }) => {
-  const found = await loaders.modelById.load(fromGlobalId(args.id, 'Model'));
-  if (found === null) throw notFound('Model', args.id);
-  return found;
+export const modelQueries: Pick<QueryResolvers, 'models' | 'model' | 'knowledgeTypes'> = {
+  models: (_parent, _args, { prisma }) => prisma.model.findMany({ orderBy: { name: 'asc' } }),
+  model: async (_parent, args, { loaders }) => {
+    const found = await loaders.modelById.load(fromGlobalId(args.id, 'Model'));
+    if (found === null) throw notFound('Model', args.id);
+    return found;
+  },
+  knowledgeTypes: (_parent, _args, { prisma }) => prisma.knowledgeType.findMany({ orderBy: { name: 'asc' } }),
 };
 
-const knowledgeTypes: RootResolver<Record<string, never>, KnowledgeType[]> = (_parent, _args, { prisma }) =>
-  prisma.knowledgeType.findMany({ orderBy: { name: 'asc' } });
+export const Model: ModelResolvers = {
+  id: (parent) => toGlobalId('Model', parent.id),
+  // The stored JSON is the engine's ModelConfig (written by the model loader); the enum comes from the row.
+  config: (parent) => ({ ...(parent.config as unknown as ModelConfig), architecture: parent.architecture }),
+};
 
-// The stored JSON is the engine's ModelConfig (written by the model loader).
-const config: FieldResolver<Model, unknown, Omit<ModelConfig, 'architecture'> & { architecture: string }> = (parent) => ({
-  ...(parent.config as unknown as ModelConfig),
-  architecture: parent.architecture,
-});
-
-export const modelResolvers = {
-  Query: { models, model, knowledgeTypes },
-  Model: {
-    id: (parent: Model) => toGlobalId('Model', parent.id),
-    config,
-  },
-  KnowledgeType: {
-    id: (parent: KnowledgeType) => toGlobalId('KnowledgeType', parent.id),
-  },
+export const KnowledgeType: KnowledgeTypeResolvers = {
+  id: (parent) => toGlobalId('KnowledgeType', parent.id),
 };

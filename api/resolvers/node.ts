@@ -1,13 +1,14 @@
 // Query.node: any object by global ID, and the Node interface's type resolution.
+import type { Context } from '../context.js';
+import type { NodeResolvers, QueryResolvers, ResolversInterfaceTypes, ResolversTypes } from '../generated/graphql.js';
 import { notFound } from '../errors.js';
 import { decodeGlobalId } from '../relay.js';
-import type { Context } from '../context.js';
-import type { RootResolver } from './types.js';
 
-type Fetch = (id: number, context: Context) => Promise<object | null>;
+type NodeType = ReturnType<NodeResolvers['__resolveType']> extends infer T ? Extract<Awaited<T>, string> : never;
+type NodeRow = ResolversInterfaceTypes<ResolversTypes>['Node'];
 
-/** Node types by name: how to fetch one. Domains add their types here. */
-const FETCHERS: Readonly<Record<string, Fetch>> = {
+/** How to fetch each Node type by row id. Domains add their types here. */
+const FETCHERS: { readonly [T in NodeType]: (id: number, context: Context) => Promise<NodeRow | null> } = {
   Model: (id, { loaders }) => loaders.modelById.load(id),
   KnowledgeType: (id, { loaders }) => loaders.knowledgeTypeById.load(id),
   Prompt: (id, { prisma }) => prisma.prompt.findUnique({ where: { id } }),
@@ -15,17 +16,20 @@ const FETCHERS: Readonly<Record<string, Fetch>> = {
 
 const TYPE_OF = Symbol('nodeType');
 
-const node: RootResolver<{ id: string }, object> = async (_parent, args, context) => {
-  const { type, id } = decodeGlobalId(args.id);
-  const fetch = FETCHERS[type];
-  const found = fetch === undefined ? null : await fetch(id, context);
-  if (found === null) throw notFound(type, args.id);
-  return Object.assign(found, { [TYPE_OF]: type });
+function isNodeType(type: string): type is NodeType {
+  return Object.hasOwn(FETCHERS, type);
+}
+
+export const nodeQueries: Pick<QueryResolvers, 'node'> = {
+  node: async (_parent, args, context) => {
+    const { type, id } = decodeGlobalId(args.id);
+    const found = isNodeType(type) ? await FETCHERS[type](id, context) : null;
+    if (found === null || !isNodeType(type)) throw notFound(type, args.id);
+    return Object.assign(found, { [TYPE_OF]: type });
+  },
 };
 
-export const nodeResolvers = {
-  Query: { node },
-  Node: {
-    __resolveType: (parent: { [TYPE_OF]?: string }) => parent[TYPE_OF] ?? null,
-  },
+export const Node: NodeResolvers = {
+  // Every object reaching Node comes from nodeQueries.node, which tags it.
+  __resolveType: (parent) => (parent as { [TYPE_OF]?: NodeType })[TYPE_OF] ?? null,
 };

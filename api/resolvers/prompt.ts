@@ -1,20 +1,14 @@
 // Query.prompts (Relay connection), Mutation.createPrompt and the Prompt type.
-import type { KnowledgeType, Model, Prompt } from '../generated/prisma/client.js';
+import type { CreatePromptInput, MutationResolvers, PromptResolvers, QueryResolvers } from '../generated/graphql.js';
+import type { Model } from '../generated/prisma/client.js';
 import type { PromptWhereInput } from '../generated/prisma/models.js';
 import { badInput, notFound } from '../errors.js';
-import { parsePage, toConnection, fromGlobalId, toGlobalId, type Connection, type PageArgs } from '../relay.js';
-import type { FieldResolver, RootResolver } from './types.js';
+import { parsePage, toConnection, fromGlobalId, toGlobalId } from '../relay.js';
 
 /** Limits enforced by createPrompt. */
 export const PROMPT_LIMITS = Object.freeze({ textLength: 4096, tokenCount: 2048, nameLength: 64, answerLength: 256 });
 
-interface PromptFilter {
-  knowledgeTypeId?: string | null;
-  modelId?: string | null;
-  textContains?: string | null;
-}
-
-const prompts: RootResolver<PageArgs & { filter?: PromptFilter | null }, Connection<Prompt>> = async (_parent, args, { prisma }) => {
+const prompts: QueryResolvers['prompts'] = async (_parent, args, { prisma }) => {
   const page = parsePage(args);
   const filter = args.filter ?? {};
   const where: PromptWhereInput = {
@@ -26,15 +20,6 @@ const prompts: RootResolver<PageArgs & { filter?: PromptFilter | null }, Connect
   const rows = await prisma.prompt.findMany({ where, orderBy: { id: 'asc' }, take: page.take + 1 });
   return toConnection(rows, page);
 };
-
-interface CreatePromptInput {
-  text?: string | null;
-  tokenIds?: number[] | null;
-  modelId?: string | null;
-  knowledgeType?: string | null;
-  knowledgeTypeId?: string | null;
-  expectedAnswer?: string | null;
-}
 
 function checkLength(name: string, value: string, max: number): void {
   if (value.length < 1 || value.length > max) {
@@ -80,7 +65,7 @@ function checkTokenIds(tokenIds: readonly number[], model: Model): void {
   }
 }
 
-const createPrompt: RootResolver<{ input: CreatePromptInput }, Prompt> = async (_parent, args, { prisma }) => {
+const createPrompt: MutationResolvers['createPrompt'] = async (_parent, args, { prisma }) => {
   const input = validateInput(args.input);
   // One transaction: the model and knowledge type checked are the ones the prompt references, and
   // a knowledge type created by name is rolled back when any later check fails.
@@ -112,18 +97,13 @@ const createPrompt: RootResolver<{ input: CreatePromptInput }, Prompt> = async (
   });
 };
 
-const knowledgeType: FieldResolver<Prompt, unknown, KnowledgeType | null> = (parent, _args, { loaders }) =>
-  parent.knowledgeTypeId === null ? null : loaders.knowledgeTypeById.load(parent.knowledgeTypeId);
+export const promptQueries: Pick<QueryResolvers, 'prompts'> = { prompts };
 
-const model: FieldResolver<Prompt, unknown, Model | null> = (parent, _args, { loaders }) =>
-  parent.modelId === null ? null : loaders.modelById.load(parent.modelId);
+export const promptMutations: Pick<MutationResolvers, 'createPrompt'> = { createPrompt };
 
-export const promptResolvers = {
-  Query: { prompts },
-  Mutation: { createPrompt },
-  Prompt: {
-    id: (parent: Prompt) => toGlobalId('Prompt', parent.id),
-    knowledgeType,
-    model,
-  },
+export const Prompt: PromptResolvers = {
+  id: (parent) => toGlobalId('Prompt', parent.id),
+  knowledgeType: (parent, _args, { loaders }) =>
+    parent.knowledgeTypeId === null ? null : loaders.knowledgeTypeById.load(parent.knowledgeTypeId),
+  model: (parent, _args, { loaders }) => (parent.modelId === null ? null : loaders.modelById.load(parent.modelId)),
 };
