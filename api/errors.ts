@@ -43,6 +43,7 @@ interface PrismaKnownError {
   meta?: Record<string, unknown>;
 }
 
+// Duck-typed on name and code: the error class lives in the generated client's runtime.
 function isPrismaKnownError(error: unknown): error is PrismaKnownError {
   return error instanceof Error && error.name === 'PrismaClientKnownRequestError'
     && typeof (error as { code?: unknown }).code === 'string';
@@ -56,6 +57,7 @@ function isPrismaKnownError(error: unknown): error is PrismaKnownError {
 export function translatePrismaError(error: unknown, what: string): unknown {
   if (!isPrismaKnownError(error)) return error;
   if (error.code === 'P2002') {
+    // `meta.target` names the columns; through the pg adapter it is `meta.driverAdapterError.cause.constraint`.
     const target = error.meta?.target ?? (error.meta?.driverAdapterError as { cause?: { constraint?: unknown } } | undefined)?.cause?.constraint;
     return apiError(ErrorCode.CONFLICT, `${what} already exists${target === undefined ? '' : ` (unique ${JSON.stringify(target)})`}`);
   }

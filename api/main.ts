@@ -52,7 +52,7 @@ async function start(config: Config, log: Logger, running: Running): Promise<voi
 async function stop(running: Running, log: Logger): Promise<void> {
   const steps: [string, (() => Promise<void>) | undefined][] = [
     ['HTTP server', running.server?.stop],
-    ['Prisma', running.prisma === null ? undefined : () => running.prisma!.$disconnect()], // `!`: checked on the same line
+    ['Prisma', running.prisma?.$disconnect.bind(running.prisma)],
     ['embedded PostgreSQL', running.embedded?.stop],
   ];
   for (const [name, step] of steps) {

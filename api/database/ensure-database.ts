@@ -10,6 +10,7 @@ export async function ensureDatabase(url: string): Promise<boolean> {
     await probe.connect();
     return false;
   } catch (error) {
+    // pg errors carry the SQLSTATE in `code`.
     if ((error as { code?: string }).code !== INVALID_CATALOG_NAME) throw error;
   } finally {
     await probe.end().catch(() => undefined);

@@ -25,6 +25,7 @@ export const MIGRATIONS_DIR = path.join(PRISMA_DIR, 'migrations');
 // The wasm engine reports a Rust panic's message through this global before it throws; without
 // it, the panic surfaces as "Cannot read properties of undefined (reading 'set_message')".
 let lastPanic = '';
+// The cast declares the global the engine's glue code reads.
 (globalThis as { PRISMA_WASM_PANIC_REGISTRY?: unknown }).PRISMA_WASM_PANIC_REGISTRY = {
   set_message(message: string) {
     lastPanic = message;
@@ -61,6 +62,7 @@ const PG_TEXT = 25;
 const charColumns = new WeakMap<object, number[]>();
 
 function markCharColumns<T>(result: T): T {
+  // A pg Result (rowMode array): `fields` from the RowDescription, `rows` the array handed on.
   const { fields, rows } = (result ?? {}) as { fields?: { dataTypeID: number }[]; rows?: object };
   if (fields === undefined || rows === undefined) return result;
   const indices: number[] = [];

@@ -57,6 +57,7 @@ function validateInput(input: CreatePromptInput) {
 }
 
 function checkTokenIds(tokenIds: readonly number[], model: Model): void {
+  // config is the engine's ModelConfig as JSON; a row without dVocab skips the range check.
   const dVocab = (model.config as { dVocab?: unknown }).dVocab;
   if (typeof dVocab !== 'number') return;
   const bad = tokenIds.findIndex((id) => id < 0 || id >= dVocab);

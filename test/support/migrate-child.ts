@@ -16,6 +16,7 @@ export async function runMigrateScript(command: 'apply' | 'diff', url: string): 
     ], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '' }, timeout: 120_000 });
     return stdout;
   } catch (error) {
+    // execFile's rejection carries the child's output.
     const stderr = (error as { stderr?: string }).stderr ?? '';
     throw new Error(`scripts/migrate.ts ${command} failed: ${stderr || String(error)}`, { cause: error });
   }

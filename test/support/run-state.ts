@@ -12,6 +12,7 @@ type Holder = { [KEY]?: RunState };
 
 /** Merges `patch` into the run state. */
 export function setRunState(patch: RunState): void {
+  // globalSetup and globalTeardown share only the parent process's globals.
   const holder = globalThis as Holder;
   holder[KEY] = { ...holder[KEY], ...patch };
 }

@@ -27,7 +27,7 @@ export async function createTestDatabase(options: PrismaOptions = {}): Promise<T
       await adminQuery(template, `CREATE DATABASE "${name}" TEMPLATE "${templateName}"`);
       break;
     } catch (error) {
-      if (attempt >= 20 || !String((error as Error).message).includes('being accessed by other users')) throw error;
+      if (attempt >= 20 || !String((error as Error).message) /* pg errors are Errors */.includes('being accessed by other users')) throw error;
       await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 200));
     }
   }

@@ -42,7 +42,7 @@ export async function startTestServer(prisma: PrismaClient, options: { bodyLimit
     const text = await res.text();
     let parsed: GraphQLResponse['body'];
     try {
-      parsed = JSON.parse(text) as GraphQLResponse['body'];
+      parsed = JSON.parse(text) as GraphQLResponse['body']; // the shape the tests then assert on
     } catch {
       throw new Error(`HTTP ${res.status} with a non-JSON body: ${text.slice(0, 200)}`);
     }
