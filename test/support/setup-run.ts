@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parseConfig } from '../../api/config.js';
 import { startEmbeddedPostgres } from '../../api/database/embedded.js';
 import { runMigrateScript } from './migrate-child.js';
-import { adminQuery, uniqueDatabaseName, withDatabase } from './postgres-admin.js';
+import { adminQuery, dropStaleTestDatabases, uniqueDatabaseName, withDatabase } from './postgres-admin.js';
 import { setRunState } from './run-state.js';
 
 export async function setupRun(): Promise<void> {
@@ -21,6 +21,7 @@ export async function setupRun(): Promise<void> {
     setRunState({ embedded, embeddedDir });
     serverUrl = embedded.url('atlas');
   }
+  await dropStaleTestDatabases(serverUrl);
   const template = uniqueDatabaseName('atlas_tpl');
   await adminQuery(serverUrl, `CREATE DATABASE "${template}"`);
   const templateUrl = withDatabase(serverUrl, template);
