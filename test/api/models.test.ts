@@ -1,4 +1,5 @@
 // models, model(id), knowledgeTypes and health over real HTTP.
+import { createPrisma } from '../../api/database/prisma.js';
 import { toGlobalId } from '../../api/relay.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
@@ -57,4 +58,20 @@ it('serves a landing page at / that names the endpoint', async () => {
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/text\/html/);
   expect(await res.text()).toContain('/graphql');
+});
+
+it('reports an unreachable database in health instead of failing the query', async () => {
+  // Port 1 on loopback: nothing listens there, so every connection is refused.
+  const unreachable = createPrisma('postgresql://postgres@127.0.0.1:1/none');
+  const down = await startTestServer(unreachable);
+  try {
+    const res = await down.graphql('{ health { database engine } }');
+    expect(res.status).toBe(200);
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data.health.database).toMatch(/^error: /);
+    expect(res.body.data.health.engine).toBe('not loaded');
+  } finally {
+    await down.stop();
+    await unreachable.$disconnect();
+  }
 });
