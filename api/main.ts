@@ -85,7 +85,11 @@ async function main(): Promise<void> {
       log.error(`shutdown took longer than ${SHUTDOWN_LIMIT_MS} ms: exiting`);
       process.exit(1);
     }, SHUTDOWN_LIMIT_MS).unref();
-    stop(running, log).then(() => process.exit(0));
+    const t0 = Date.now();
+    stop(running, log).then(() => {
+      log.info(`stopped in ${Date.now() - t0} ms`);
+      process.exit(0);
+    });
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
