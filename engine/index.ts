@@ -12,3 +12,4 @@ export { EngineInputError } from './forward/engine-input-error.js';
 export { allHookNames, layerHookNames } from './forward/forward-graph.js';
 export { TextTokenizer, displayToken } from './tokenizer/text-tokenizer.js';
 export * from './attribution/index.js';
+export { logSoftmax, logSumExp } from './attribution/log-softmax.js';

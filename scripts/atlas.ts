@@ -1,0 +1,35 @@
+// `npm run atlas -- <command> [options]`: dispatches to scripts/cli/<command>.ts, whose `main(argv)`
+// returns the exit code. Add a command with one line in COMMANDS.
+
+interface Command {
+  readonly summary: string;
+  readonly load: () => Promise<{ main(argv: string[]): Promise<number | void> }>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  forward: { summary: 'run a checkpoint on a prompt: top next tokens, greedy continuation, logits', load: () => import('./cli/forward.js') },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  return ['usage: npm run atlas -- <command> [options]', 'commands:',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)].join('\n');
+}
+
+const [name, ...rest] = process.argv.slice(2);
+if (name === undefined || name === '--help' || name === '-h') {
+  process.stdout.write(`${usage()}\n`);
+  process.exit(name === undefined ? 2 : 0);
+}
+const command = COMMANDS[name];
+if (!command) {
+  process.stderr.write(`atlas: unknown command ${JSON.stringify(name)}\n${usage()}\n`);
+  process.exit(2);
+}
+try {
+  // exitCode, not exit(): a large JSON document on a pipe is still being flushed.
+  process.exitCode = (await (await command.load()).main(rest)) ?? 0;
+} catch (e) {
+  process.stderr.write(`atlas ${name}: ${(e as Error).stack ?? String(e)}\n`);
+  process.exitCode = 1;
+}
