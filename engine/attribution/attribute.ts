@@ -48,7 +48,11 @@ export interface AttributionResult {
   readonly queryNeurons: QueryNeuron[];
   readonly queryLayers: { readonly ffnValues: QueryLayers; readonly attentionValues: QueryLayers };
   /** Exact projections performed, for the benchmark. */
-  readonly stats: { readonly ffnScored: number; readonly attentionScored: number; readonly ffnCandidates: number; readonly attentionCandidates: number };
+  readonly stats: {
+    readonly ffnScored: number; readonly attentionScored: number; readonly ffnCandidates: number; readonly attentionCandidates: number;
+    /** Wall time per phase (context, ffn, attention, layers, query), ms. */
+    readonly ms: Record<string, number>;
+  };
 }
 
 /** Runs the forward pass on `ids` and attributes. Throws AttributionError for bad input. */
@@ -79,20 +83,30 @@ export async function attributeCache(model: AttributionModel, cache: ForwardCach
   const exactAll = opts.exactAll ?? false;
   const queryTop = checkK(opts.queryTop ?? 30, cfg.nLayers * cfg.dMlp, 'queryTop');
 
+  const ms: Record<string, number> = {};
+  let clock = performance.now();
+  const lap = (name: string): void => {
+    const now = performance.now();
+    ms[name] = Math.round(now - clock);
+    clock = now;
+  };
   const lp = logSoftmax(rowOf(cache.get('logits'), cache.ids.length - 1));
   const ctx = await buildContext(model, cache, target);
+  lap('context');
 
   const ffn = new FfnFamily(ctx);
   const ffnTop = await rankFfn(ctx, ffn, method, k, exactAll);
   // Layer-level query scores use the paper's value neurons (log-prob increase) whatever `method` is.
   const ffnByImp = method === 'log-prob-increase' ? ffnTop : await rankFfn(ctx, ffn, 'log-prob-increase', queryTop, exactAll);
 
+  lap('ffn');
   const attn = new AttentionFamily(ctx);
   const kAttn = Math.min(Math.max(k, queryTop), attn.count);
   const attnTop: TopK = exactAll
     ? topOfAll(await attn.score(Int32Array.from({ length: attn.count }, (_, i) => i)), kAttn)
     : await exactTopK(attn.bounds(), kAttn, (idx) => attn.score(idx));
 
+  lap('attention');
   const ffnNeurons = Array.from(ffnTop.indices, (i, r) => ({
     layer: ffn.layerOf(i), neuron: ffn.neuronOf(i), score: ffnTop.scores[r], coefficient: ffn.coefficient(i),
   }));
@@ -102,12 +116,14 @@ export async function attributeCache(model: AttributionModel, cache: ForwardCach
   });
 
   const level = await layerLevelScores(ctx, opts.headPositions ?? false);
+  lap('layers');
   const qUnits = attentionAll.slice(0, queryTop);
   const qs = await ffnQueryScores(ctx, qUnits);
   const qOrder = argsortDescending(qs).subarray(0, k);
   const queryNeurons = Array.from(qOrder, (i) => ({ layer: Math.floor(i / cfg.dMlp), neuron: i % cfg.dMlp, score: qs[i] }));
   const ffnQueryUnits = Array.from(ffnByImp.indices.subarray(0, queryTop), (i, r) => ({ layer: ffn.layerOf(i), neuron: ffn.neuronOf(i), score: ffnByImp.scores[r] }));
   const queryLayers = layerQueryScores(ctx, ffnQueryUnits, qUnits);
+  lap('query');
 
   return {
     target: { id: target, prob: Math.exp(lp[target]), logProb: lp[target], rank: rankOf(lp, target) },
@@ -119,7 +135,7 @@ export async function attributeCache(model: AttributionModel, cache: ForwardCach
     headPositions: [...level.headPositions].sort((a, b) => b.score - a.score),
     queryNeurons,
     queryLayers,
-    stats: { ffnScored: ffnTop.scored, attentionScored: attnTop.scored, ffnCandidates: ffn.count, attentionCandidates: attn.count },
+    stats: { ffnScored: ffnTop.scored, attentionScored: attnTop.scored, ffnCandidates: ffn.count, attentionCandidates: attn.count, ms },
   };
 }
 

@@ -8,7 +8,8 @@ export type AttributionErrorCode =
   | 'TARGET_NOT_ONE_TOKEN'
   | 'K_OUT_OF_RANGE'
   | 'UNKNOWN_METHOD'
-  | 'BAD_NEURON';
+  | 'BAD_NEURON'
+  | 'NO_TOKENIZER';
 
 /** Thrown for invalid attribution input; the message names the bad value and the allowed range. */
 export class AttributionError extends Error {

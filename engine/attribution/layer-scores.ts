@@ -36,14 +36,19 @@ export async function layerLevelScores(ctx: AttributionContext, withHeadPosition
     for (let j = 0; j < H; j++) {
       const perPos: Float64Array[] = [];
       const head = new Float64Array(d);
-      for (let p = 0; p < T; p++) {
+      for (let k = 0; k < dh; k++) {
+        let c = 0;
+        for (let p = 0; p < T; p++) c += wvl[(j * T + p) * dh + k];
+        const o = (j * dh + k) * d;
+        for (let i = 0; i < d; i++) head[i] += c * wO[o + i];
+      }
+      for (let p = 0; withHeadPositions && p < T; p++) {
         const v = new Float64Array(d);
         for (let k = 0; k < dh; k++) {
           const c = wvl[(j * T + p) * dh + k];
           const o = (j * dh + k) * d;
           for (let i = 0; i < d; i++) v[i] += c * wO[o + i];
         }
-        for (let i = 0; i < d; i++) head[i] += v[i];
         perPos.push(v);
       }
       vectors.push(Float32Array.from(head));
