@@ -49,7 +49,7 @@ export interface ModelConfig {
  *   blocks.{l}.attn.W_O      [nHeads, dHead, dModel]      blocks.{l}.attn.b_O [dModel]
  *   blocks.{l}.ln2.w / .b    [dModel]
  *   blocks.{l}.mlp.W_in      [dModel, dMlp]  (gpt2 c_fc; llama up_proj)   blocks.{l}.mlp.b_in [dMlp]
- *   blocks.{l}.mlp.W_gate    [dModel, dMlp]  (llama gate_proj only)
+ *   blocks.{l}.mlp.W_gate    [dModel, dMlp]  (llama gate_proj only)      blocks.{l}.mlp.b_gate [dMlp] (llama only)
  *   blocks.{l}.mlp.W_out     [dMlp, dModel]  row n = subvalue fc2_n        blocks.{l}.mlp.b_out [dModel]
  *   ln_final.w / .b          [dModel]
  *   unembed.W_U              [dVocab, dModel]  NOTE: HF lm_head layout (row per token), not TL's
@@ -73,10 +73,12 @@ export interface AblationMasks {
  *   blocks.{l}.attn.hook_v           [T, nHeads, dHead]  values incl. bias, KV heads repeated
  *   blocks.{l}.attn.hook_pattern     [nHeads, T, T]      softmax weights (query, key)
  *   blocks.{l}.attn.hook_weighted_v_last [nHeads, T, dHead]  alpha[T-1,p] * v[p,j] per source p
+ *                                                  (times the attn ablation mask, if any)
  *   blocks.{l}.hook_attn_out         [T, dModel]   A[l] (incl. b_O)
  *   blocks.{l}.hook_resid_mid        [T, dModel]   r[l]
  *   blocks.{l}.ln2.hook_normalized   [T, dModel]   norm2(r[l])
- *   blocks.{l}.mlp.hook_post         [T, dMlp]     FFN coefficients m (gelu_new(pre) / silu(gate)*up)
+ *   blocks.{l}.mlp.hook_post         [T, dMlp]     FFN coefficients m (gelu_new(pre) / silu(gate)*up),
+ *                                                  after the ffn ablation mask, if any
  *   blocks.{l}.hook_mlp_out          [T, dModel]   F[l] (incl. b_out)
  *   blocks.{l}.hook_resid_post       [T, dModel]   h[l]
  *   ln_final.hook_normalized         [T, dModel]
