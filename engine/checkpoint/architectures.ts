@@ -2,8 +2,9 @@
 import type { ArchitectureAdapter } from './architecture-adapter.js';
 import { gpt2Adapter } from './adapters/gpt2-adapter.js';
 import { llamaAdapter } from './adapters/llama-adapter.js';
+import { mistralAdapter, qwen2Adapter } from './adapters/llama-family-adapters.js';
 
-export const ADAPTERS: readonly ArchitectureAdapter[] = [gpt2Adapter, llamaAdapter];
+export const ADAPTERS: readonly ArchitectureAdapter[] = [gpt2Adapter, llamaAdapter, mistralAdapter, qwen2Adapter];
 
 /** Every supported `architectures[0]` value. */
 export const SUPPORTED_ARCHITECTURES: readonly string[] = ADAPTERS.flatMap((a) => a.hfArchitectures);

@@ -86,7 +86,7 @@ const CASES: Case[] = [
     writeFileSync(f, encodeSafetensors(tensors));
   }, 'MISSING_TENSOR', /required tensor model\.layers\.0\.mlp\.up_proj\.weight \[16, 8\] is in no safetensors file/],
   ['unknown architecture', GPT2, (d) => editJson(join(d, 'config.json'), (c) => { c.architectures = ['BertForMaskedLM']; }), 'UNSUPPORTED_ARCHITECTURE',
-    /architecture BertForMaskedLM is not supported; supported: GPT2LMHeadModel, LlamaForCausalLM/],
+    /architecture BertForMaskedLM is not supported; supported: GPT2LMHeadModel, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM/],
   ['config without architectures', GPT2, (d) => editJson(join(d, 'config.json'), (c) => { delete c.architectures; }), 'BAD_CONFIG', /field architectures must be/],
   ['non-integer config field', LLAMA, (d) => editJson(join(d, 'config.json'), (c) => { c.hidden_size = 8.5; }), 'BAD_CONFIG',
     /config\.json: field hidden_size must be a positive integer: got 8\.5/],
