@@ -20,9 +20,10 @@ interface RunConstants {
   readonly hookNames: ReadonlySet<string>;
   readonly onesMlp: Tensor;
   readonly onesHeads: Tensor;
-  readonly positions: BigInt64Array;
-  /** [nCtx, dHead] each (llama). */
-  readonly rope: { cos: Float32Array; sin: Float32Array } | null;
+  /** 0 .. capacity-1 (gpt2); grown on demand up to nCtx. */
+  positions: BigInt64Array;
+  /** [capacity, dHead] each (llama); grown on demand up to nCtx. */
+  rope: { cos: Float32Array; sin: Float32Array } | null;
   readonly causal: Map<number, Tensor>;
 }
 const CONSTANTS = new WeakMap<LoadedModel, RunConstants>();
@@ -41,7 +42,7 @@ export async function forward(model: LoadedModel, ids: readonly number[], opts: 
       throw new EngineInputError(`token id at position ${i} must be an integer in [0, ${cfg.dVocab}): got ${id}`);
     }
   });
-  const k = constantsOf(model);
+  const k = constantsOf(model, T);
   const fetches = opts.hooks ? [...new Set([...opts.hooks, 'logits'])] : undefined;
   for (const h of fetches ?? []) {
     if (!k.hookNames.has(h)) throw new EngineInputError(`unknown hook ${h}; e.g. blocks.0.hook_resid_pre, blocks.0.mlp.hook_post, logits`);
@@ -87,28 +88,37 @@ function causalMask(k: RunConstants, T: number): Tensor {
   return m;
 }
 
-function constantsOf(model: LoadedModel): RunConstants {
-  let k = CONSTANTS.get(model);
-  if (k) return k;
+/** The model's run constants, with positions/RoPE tables covering at least T positions. */
+function constantsOf(model: LoadedModel, T: number): RunConstants {
   const cfg = model.config;
-  k = {
-    hookNames: new Set(allHookNames(cfg)),
-    onesMlp: { data: new Float32Array(cfg.dMlp).fill(1), shape: [cfg.dMlp] },
-    onesHeads: { data: new Float32Array(cfg.nHeads * cfg.dHead).fill(1), shape: [cfg.nHeads * cfg.dHead] },
-    positions: BigInt64Array.from({ length: cfg.nCtx }, (_, i) => BigInt(i)),
-    rope: cfg.ropeTheta === null ? null : ropeTables(cfg),
-    causal: new Map(),
-  };
-  CONSTANTS.set(model, k);
+  let k = CONSTANTS.get(model);
+  if (!k) {
+    k = {
+      hookNames: new Set(allHookNames(cfg)),
+      onesMlp: { data: new Float32Array(cfg.dMlp).fill(1), shape: [cfg.dMlp] },
+      onesHeads: { data: new Float32Array(cfg.nHeads * cfg.dHead).fill(1), shape: [cfg.nHeads * cfg.dHead] },
+      positions: new BigInt64Array(0),
+      rope: null,
+      causal: new Map(),
+    };
+    CONSTANTS.set(model, k);
+  }
+  if (k.positions.length < T) {
+    // Grow geometrically (a 128k-context model must not pay for 128k positions up front).
+    const capacity = Math.min(cfg.nCtx, Math.max(T, 2 * k.positions.length, 256));
+    k.positions = BigInt64Array.from({ length: capacity }, (_, i) => BigInt(i));
+    k.rope = cfg.ropeTheta === null ? null : ropeTables(cfg, capacity);
+  }
   return k;
 }
 
 /**
- * cos/sin of position * inv_freq, each frequency used twice (HF rotate-half layout): [nCtx, dHead].
+ * cos/sin of position * inv_freq, each frequency used twice (HF rotate-half layout): [nCtx, dHead]
+ * for positions 0 .. nCtx-1.
  * inv_freq and the product are rounded to fp32 as in HF's (and llama2.c's) float32 code.
  */
-function ropeTables(cfg: ModelConfig): { cos: Float32Array; sin: Float32Array } {
-  const { nCtx, dHead } = cfg;
+function ropeTables(cfg: ModelConfig, nCtx: number): { cos: Float32Array; sin: Float32Array } {
+  const { dHead } = cfg;
   const theta = cfg.ropeTheta!; // called only when ropeTheta !== null
   const half = dHead / 2;
   const cos = new Float32Array(nCtx * dHead);

@@ -72,3 +72,21 @@ describe.each(CASES)('ONNX forward vs naive reference: %s', (_label, spec) => {
     expect(() => cache.get('blocks.0.hook_resid_pre')).toThrow(/not computed/);
   });
 });
+
+describe('RoPE and position tables grow with the prompt', () => {
+  it('matches the reference at T = 300 after a short prompt (tables first sized for 256)', async () => {
+    const spec: RandomCheckpointSpec = { architecture: 'llama', nLayers: 1, dModel: 16, nHeads: 2, dMlp: 8, dVocab: 20, nCtx: 600, std: 0.4, seed: 8 };
+    const dir = makeTempDir();
+    const hf = writeRandomCheckpoint(dir, spec);
+    const model = await loadModel(dir);
+    try {
+      await forward(model, [1, 2, 3]);
+      const ids = Array.from({ length: 300 }, (_, i) => (i * 7) % 20);
+      const ref = naiveForward(naiveConfigOf(spec), hf, ids);
+      expectClose((await forward(model, ids, { hooks: ['logits'] })).get('logits').data, ref.get('logits')!, 1e-4, 'logits at T=300');
+    } finally {
+      await model.dispose();
+      removeDir(dir);
+    }
+  });
+});
