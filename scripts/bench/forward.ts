@@ -50,6 +50,7 @@ async function measure(dir: string, runs: number, threads: number): Promise<Reco
       latency[`tokens${T}`] = {
         firstMs: Math.round(firstMs), warmMedianMs: Math.round(median(all) * 10) / 10, warmMinMs: Math.round(Math.min(...all) * 10) / 10,
         logitsOnlyMedianMs: Math.round(median(logitsOnly) * 10) / 10,
+        peakRssSoFarMB: mb(process.resourceUsage().maxRSS * 1024),
       };
     }
   } finally {
