@@ -31,6 +31,6 @@ try {
   // exitCode, not exit(): a large JSON document on a pipe is still being flushed.
   process.exitCode = (await (await command.load()).main(rest)) ?? 0;
 } catch (e) {
-  process.stderr.write(`atlas ${name}: ${(e as Error).stack ?? String(e)}\n`);
+  process.stderr.write(`atlas ${name}: ${e instanceof Error ? e.stack : String(e)}\n`);
   process.exitCode = 1;
 }

@@ -15,7 +15,7 @@ if (!load) {
   try {
     process.exitCode = (await (await load()).main(rest)) ?? 0;
   } catch (e) {
-    process.stderr.write(`bench ${name}: ${(e as Error).stack ?? String(e)}\n`);
+    process.stderr.write(`bench ${name}: ${e instanceof Error ? e.stack : String(e)}\n`);
     process.exitCode = 1;
   }
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { ModelConfig, Tensor } from '../types.js';
 import type { ArchitectureAdapter, SourceTensor } from './architecture-adapter.js';
 import { adapterFor, SUPPORTED_ARCHITECTURES } from './architectures.js';
-import { CheckpointError, fmtShape } from './checkpoint-error.js';
+import { CheckpointError, errorMessage, fmtShape, isJsonObject } from './checkpoint-error.js';
 import { SafetensorsFile } from './safetensors-reader.js';
 
 export interface Checkpoint {
@@ -20,8 +20,8 @@ export interface Checkpoint {
 /** Parses `dir/config.json`; throws CheckpointError MISSING_FILE, BAD_CONFIG or UNSUPPORTED_ARCHITECTURE. */
 export function readModelConfig(dir: string): { config: ModelConfig; adapter: ArchitectureAdapter } {
   const file = join(dir, 'config.json');
-  const json = readJson(file) as Record<string, unknown>;
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+  const json = readJson(file);
+  if (!isJsonObject(json)) {
     throw new CheckpointError('BAD_CONFIG', `${file}: not a JSON object`, file);
   }
   const archs = json.architectures;
@@ -82,7 +82,7 @@ function locate(
       throw new CheckpointError('MISSING_TENSOR', `${dir}: required tensor ${spec.source} ${fmtShape(spec.shape)} is in no safetensors file`, dir, spec.source);
     }
     const file = files.get(name)!; // `name` was found in `files` above
-    const actual = file.entries.get(name)!.shape;
+    const actual = file.entries.get(name)!.shape; // `files` maps each name to the file holding it
     if (actual.length !== spec.shape.length || actual.some((d, i) => d !== spec.shape[i])) {
       throw new CheckpointError(
         'SHAPE_MISMATCH',
@@ -101,12 +101,13 @@ function openFiles(dir: string): Map<string, SafetensorsFile> {
   const opened: SafetensorsFile[] = [];
   try {
     if (existsSync(indexPath)) {
-      const index = readJson(indexPath) as { weight_map?: unknown };
-      const map = index?.weight_map;
-      if (typeof map !== 'object' || map === null || Array.isArray(map) || !Object.values(map).every((v) => typeof v === 'string')) {
+      const index = readJson(indexPath);
+      const map = isJsonObject(index) ? index.weight_map : undefined;
+      if (!isJsonObject(map) || !Object.values(map).every((v) => typeof v === 'string')) {
         throw new CheckpointError('BAD_INDEX', `${indexPath}: weight_map must be an object of tensor name -> file name`, indexPath);
       }
       const shards = new Map<string, SafetensorsFile>();
+      // Every value was checked to be a string above.
       for (const [tensor, shard] of Object.entries(map as Record<string, string>)) {
         let file = shards.get(shard);
         if (!file) {
@@ -145,11 +146,11 @@ function readJson(file: string): unknown {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new CheckpointError('MISSING_FILE', `${file}: cannot read (${(e as Error).message})`, file);
+    throw new CheckpointError('MISSING_FILE', `${file}: cannot read (${errorMessage(e)})`, file);
   }
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new CheckpointError(file.endsWith('index.json') ? 'BAD_INDEX' : 'BAD_CONFIG', `${file}: invalid JSON (${(e as Error).message})`, file);
+    throw new CheckpointError(file.endsWith('index.json') ? 'BAD_INDEX' : 'BAD_CONFIG', `${file}: invalid JSON (${errorMessage(e)})`, file);
   }
 }

@@ -1,7 +1,7 @@
 // Reads safetensors files (u64 LE header length, JSON header, raw little-endian data) with
 // validation against the format, and reads single tensors as fresh fp32 arrays via fs reads.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { CheckpointError, fmtShape } from './checkpoint-error.js';
+import { CheckpointError, errorMessage, fmtShape, isJsonObject } from './checkpoint-error.js';
 
 const ITEM_SIZE: Record<string, number> = {
   F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U64: 8, U32: 4, U16: 2, U8: 1, BOOL: 1,
@@ -40,7 +40,7 @@ export class SafetensorsFile {
     try {
       fd = openSync(path, 'r');
     } catch (e) {
-      throw new CheckpointError('MISSING_FILE', `${path}: cannot open (${(e as Error).message})`, path);
+      throw new CheckpointError('MISSING_FILE', `${path}: cannot open (${errorMessage(e)})`, path);
     }
     try {
       const size = fstatSync(fd).size;
@@ -112,17 +112,17 @@ function parseHeader(path: string, text: string, dataBytes: number): Map<string,
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new CheckpointError('BAD_HEADER', `${path}: header is not JSON (${(e as Error).message})`, path);
+    throw new CheckpointError('BAD_HEADER', `${path}: header is not JSON (${errorMessage(e)})`, path);
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+  if (!isJsonObject(json)) {
     throw new CheckpointError('BAD_HEADER', `${path}: header is not a JSON object`, path);
   }
   const entries = new Map<string, TensorEntry>();
   for (const [name, raw] of Object.entries(json)) {
     if (name === '__metadata__') continue;
     const bad = (why: string): CheckpointError => new CheckpointError('BAD_HEADER', `${path}: tensor ${name}: ${why}`, path, name);
-    if (typeof raw !== 'object' || raw === null) throw bad('entry is not an object');
-    const { dtype, shape, data_offsets: offsets } = raw as Record<string, unknown>;
+    if (!isJsonObject(raw)) throw bad('entry is not an object');
+    const { dtype, shape, data_offsets: offsets } = raw;
     if (typeof dtype !== 'string' || !(dtype in ITEM_SIZE)) throw bad(`unknown dtype ${String(dtype)}`);
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw bad(`bad shape ${JSON.stringify(shape)}`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) || offsets[0] > offsets[1]) {

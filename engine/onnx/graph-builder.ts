@@ -42,8 +42,8 @@ export function makeNode(
     if (typeof v === 'number') {
       return Number.isInteger(v) ? { name: key, type: T.INT, i: v } : { name: key, type: T.FLOAT, f: v };
     }
-    if (Array.isArray(v)) return { name: key, type: T.INTS, ints: [...(v as readonly number[])] };
-    return { name: key, type: T.FLOAT, f: (v as { float: number }).float };
+    if (Array.isArray(v)) return { name: key, type: T.INTS, ints: [...(v as readonly number[])] }; // isArray does not narrow readonly arrays
+    return { name: key, type: T.FLOAT, f: (v as { float: number }).float }; // the one remaining AttrValue case
   });
   return onnx.NodeProto.create({ opType, input: [...inputs], output: [...outputs], attribute, name: name ?? outputs[0] });
 }

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { CheckpointError } from '../checkpoint/checkpoint-error.js';
+import { CheckpointError, errorMessage } from '../checkpoint/checkpoint-error.js';
 
 export class TextTokenizer {
   private constructor(private readonly tokenizer: Tokenizer, readonly path: string) {}
@@ -21,7 +21,7 @@ export class TextTokenizer {
       // The library's constructor is typed `Object`: any parsed JSON object is acceptable input.
       return new TextTokenizer(new Tokenizer(json as object, config as object), path);
     } catch (e) {
-      throw new CheckpointError('BAD_TOKENIZER', `${path}: cannot build a tokenizer (${(e as Error).message})`, path);
+      throw new CheckpointError('BAD_TOKENIZER', `${path}: cannot build a tokenizer (${errorMessage(e)})`, path);
     }
   }
 

@@ -108,14 +108,14 @@ export async function main(argv: string[]): Promise<number> {
     encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * 2 ** 20,
   });
   if (child.status !== 0) throw new Error(`measurement process failed (exit ${child.status})`);
-  const result = JSON.parse(child.stdout) as Record<string, unknown>;
+  const result = JSON.parse(child.stdout) as Record<string, unknown>; // our own child's one JSON object
   process.stdout.write(`${JSON.stringify({ benchmark: 'forward', shape: v.dir ? null : v.shape, generatedSeconds, ...result }, null, 2)}\n`);
   return 0;
 }
 
 if (process.argv.includes('--child') && process.argv[1] === fileURLToPath(import.meta.url)) {
   main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => {
-    process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
+    process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
     process.exitCode = 1;
   });
 }

@@ -74,7 +74,8 @@ export async function main(argv: string[]): Promise<number> {
     if (v.json) {
       process.stdout.write(`${JSON.stringify(doc)}\n`);
     } else {
-      const show = (id: number): string => (model!.tokenizer ? displayToken(model!.tokenizer.tokenText(id)) : `#${id}`);
+      const tokenizer = model.tokenizer;
+      const show = (id: number): string => (tokenizer ? displayToken(tokenizer.tokenText(id)) : `#${id}`);
       const lines = [`ids: ${ids.join(',')}`, 'top next tokens (id, token, logit, prob):'];
       for (const t of top) lines.push(`  ${String(t.id).padStart(6)}  ${show(t.id).padEnd(16)} ${t.logit.toFixed(4).padStart(10)}  ${t.prob.toFixed(5)}`);
       if (v.generate !== undefined) {
@@ -85,7 +86,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (e) {
-    const err = e as Error & { code?: string };
+    const err = e as Error & { code?: string }; // non-Errors fail the checks below and are rethrown
     const known = err.name === 'UsageError' || err.name === 'CheckpointError' || err.name === 'EngineInputError'
       || (typeof err.code === 'string' && err.code.startsWith('ERR_PARSE_ARGS'));
     if (!known) throw e;
