@@ -97,7 +97,7 @@ export async function main(argv: string[]): Promise<number> {
     const gen = SHAPES[v.shape];
     if (!gen) throw new Error(`unknown --shape ${v.shape}; known: ${Object.keys(SHAPES).join(', ')}`);
     dir = join(ROOT, '.cache', 'bench', v.shape);
-    if (!existsSync(join(dir, 'config.json'))) {
+    if (!existsSync(join(dir, 'config.json')) || !existsSync(join(dir, 'model.safetensors'))) {
       const t = performance.now();
       const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'generate-checkpoint.ts'), '--out', dir, ...gen], { stdio: ['ignore', 'ignore', 'inherit'] });
       if (r.status !== 0) throw new Error(`checkpoint generation failed (exit ${r.status})`);

@@ -149,7 +149,6 @@ export function writeRandomCheckpoint(dir: string, spec: RandomCheckpointSpec): 
   const entries = [...tensors.entries()].map(([name, t]): [string, TensorToWrite] => [
     prefix + name, { shape: t.shape, data: t.data, dtype: spec.dtype ?? 'F32' },
   ]);
-  writeFileSync(join(dir, 'config.json'), JSON.stringify(hfConfig(spec), null, 2));
   const shards = Math.max(1, Math.min(spec.shards ?? 1, entries.length));
   if (shards === 1) {
     writeFileSync(join(dir, 'model.safetensors'), encodeSafetensors(new Map(entries)));
@@ -179,5 +178,7 @@ export function writeRandomCheckpoint(dir: string, spec: RandomCheckpointSpec): 
     if (spec.dVocab !== GPT2_VOCAB_SIZE) throw new Error(`gpt2Tokenizer needs dVocab ${GPT2_VOCAB_SIZE}: got ${spec.dVocab}`);
     writeGpt2Tokenizer(dir);
   }
+  // Last, so a folder with config.json is complete (generation can be interrupted).
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(hfConfig(spec), null, 2));
   return tensors;
 }
