@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { forward, loadCheckpoint, loadModel } from '../../engine/index.js';
 import { encodeSafetensors } from '../../engine/checkpoint/write-safetensors.js';
 import { SafetensorsFile } from '../../engine/checkpoint/safetensors-reader.js';
-import { writeRandomCheckpoint, type RandomCheckpointSpec } from '../../scripts/lib/random-checkpoint.js';
+import { randomHfTensors, writeRandomCheckpoint, type RandomCheckpointSpec } from '../../scripts/lib/random-checkpoint.js';
 import { expectClose, makeTempDir, removeDir } from './helpers.js';
 
 const SPEC: RandomCheckpointSpec = {
@@ -77,6 +77,20 @@ describe('checkpoint storage variants', () => {
       await a.dispose();
       await b.dispose();
     }
+  });
+
+  it('ignores extra tensors such as the hub GPT-2 causal-mask buffers (h.{l}.attn.bias)', async () => {
+    const spec: RandomCheckpointSpec = { architecture: 'gpt2', nLayers: 1, dModel: 8, nHeads: 2, dMlp: 16, dVocab: 20, nCtx: 8, seed: 3, gpt2Prefix: '' };
+    const plain = make(spec);
+    const withBuffers = make(spec);
+    const tensors = new Map([...randomHfTensors(spec)].map(([k, t]) => [k, { shape: t.shape, data: t.data }]));
+    tensors.set('h.0.attn.bias', { shape: [1, 1, 8, 8], data: new Float32Array(64).fill(1) });
+    tensors.set('h.0.attn.masked_bias', { shape: [], data: new Float32Array([-1e4]) });
+    writeFileSync(join(withBuffers, 'model.safetensors'), encodeSafetensors(tensors));
+    const a = loadCheckpoint(plain);
+    const b = loadCheckpoint(withBuffers);
+    expect([...b.weights.keys()]).toEqual([...a.weights.keys()]);
+    for (const [name, w] of a.weights) expectClose(b.weights.get(name)!.data, w.data, 0, name);
   });
 
   it('reads a hand-built file with the reader directly (header fields and values)', () => {
