@@ -34,9 +34,14 @@ export class TextTokenizer {
     return this.tokenizer.decode([...ids], { skip_special_tokens: opts.skipSpecialTokens ?? false, clean_up_tokenization_spaces: false });
   }
 
-  /** The text of one token as it appears in decoded output (e.g. " French" with its space). */
+  /**
+   * The text of one token as it appears inside decoded output (e.g. " French" with its space).
+   * SentencePiece decoders strip the leading space of a whole text; a single "▁word" piece keeps it here.
+   */
   tokenText(id: number): string {
-    return this.decode([id]);
+    const text = this.decode([id]);
+    const piece = this.tokenizer.id_to_token(id);
+    return piece?.startsWith('\u2581') && !text.startsWith(' ') ? ` ${text}` : text;
   }
 
   /** The vocabulary string of a token (e.g. "ĠFrench"), or undefined for an unknown id. */

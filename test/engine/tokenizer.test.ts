@@ -93,6 +93,12 @@ describe('tokenizers from tokenizer.json', () => {
       expect(ids.slice(-2).map((id) => tok.tokenString(id))).toEqual(['<0xC3>', '<0xA9>']);
       expect(tok.decode(ids, { skipSpecialTokens: true })).toBe('the cat on é');
       expect(tok.encode('the cat', { addSpecialTokens: false })[0]).not.toBe(1);
+      // Single-token display keeps the word's leading space, although whole texts drop it.
+      expect(tok.tokenText(ids[1])).toBe(' the');
+      expect(displayToken(tok.tokenText(ids[1]))).toBe('␣the');
+      const bare = tok.encode('T', { addSpecialTokens: false });
+      expect(tok.tokenString(bare[bare.length - 1])).toBe('T');
+      expect(tok.tokenText(bare[bare.length - 1])).toBe('T'); // a piece without ▁ stays bare
     });
   });
 
