@@ -20,10 +20,25 @@ export interface Config {
   readonly dataDir: string;
   /** Port of the embedded PostgreSQL (ATLAS_EMBEDDED_PG_PORT, default 0: a free port at each start). */
   readonly embeddedPostgresPort: number;
-  /** Folders searched for model checkpoints (ATLAS_MODEL_ROOTS, path-delimiter separated). */
+  /** Folders registerModel accepts checkpoints from (ATLAS_MODEL_ROOTS, path-delimiter separated;
+   *  default `.cache/` and `../shared/models`). */
   readonly modelRoots: readonly string[];
+  /** Bytes of model weights kept loaded (ATLAS_ENGINE_MEMORY_MB, default 4096); least recently used unloaded first. */
+  readonly engineMemoryBytes: number;
+  /** Run the job workers inside the server process (ATLAS_IN_PROCESS_WORKERS, default true). */
+  readonly inProcessWorkers: boolean;
+  /** Generate, register and import the knowledge model at start (ATLAS_BOOTSTRAP_KNOWLEDGE_MODEL, default true). */
+  readonly bootstrapKnowledgeModel: boolean;
   /** Largest accepted request body in bytes (ATLAS_BODY_LIMIT_BYTES, default 1 MiB). */
   readonly bodyLimitBytes: number;
+  /** Queries and subscriptions need an API key too (ATLAS_REQUIRE_KEY_FOR_READS, default false). */
+  readonly requireKeyForReads: boolean;
+  /** Deepest selection set accepted (ATLAS_MAX_QUERY_DEPTH, default 12). */
+  readonly maxQueryDepth: number;
+  /** Largest estimated cost of an operation, list fields weighted by page size (ATLAS_MAX_QUERY_COMPLEXITY, default 50000). */
+  readonly maxQueryComplexity: number;
+  /** Most items in one batch: prompts per import or batch job (ATLAS_MAX_BATCH_SIZE, default 1000). */
+  readonly maxBatchSize: number;
   /** ATLAS_LOG_LEVEL: debug | info | warn | error (default info). */
   readonly logLevel: LogLevel;
 }
@@ -65,6 +80,22 @@ export function parseConfig(env: Env): Config {
   const embeddedPostgresPort = integer('ATLAS_EMBEDDED_PG_PORT', 0, 0, 65535);
   const bodyLimitBytes = integer('ATLAS_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024);
 
+  const engineMemoryMb = integer('ATLAS_ENGINE_MEMORY_MB', 4096, 1, 1024 * 1024);
+  const flag = (name: string, fallback: boolean): boolean => {
+    const raw = set(env, name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+    problems.push(`${name} must be true or false: got ${JSON.stringify(raw)}`);
+    return fallback;
+  };
+  const inProcessWorkers = flag('ATLAS_IN_PROCESS_WORKERS', true);
+  const bootstrapKnowledgeModel = flag('ATLAS_BOOTSTRAP_KNOWLEDGE_MODEL', true);
+  const requireKeyForReads = flag('ATLAS_REQUIRE_KEY_FOR_READS', false);
+  const maxQueryDepth = integer('ATLAS_MAX_QUERY_DEPTH', 12, 2, 1000);
+  const maxQueryComplexity = integer('ATLAS_MAX_QUERY_COMPLEXITY', 50_000, 10, 1_000_000_000);
+  const maxBatchSize = integer('ATLAS_MAX_BATCH_SIZE', 1000, 1, 1_000_000);
+
   const databaseUrl = set(env, 'DATABASE_URL') ?? null;
   if (databaseUrl !== null) {
     const protocol = URL.canParse(databaseUrl) ? new URL(databaseUrl).protocol : 'unparseable';
@@ -79,7 +110,10 @@ export function parseConfig(env: Env): Config {
     problems.push(`ATLAS_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}: got ${JSON.stringify(rawLevel)}`);
   }
 
-  const modelRoots = (set(env, 'ATLAS_MODEL_ROOTS') ?? '').split(path.delimiter).filter((p) => p !== '').map(dir);
+  const rawRoots = set(env, 'ATLAS_MODEL_ROOTS');
+  const modelRoots = rawRoots === undefined
+    ? [dir('.cache'), dir('../shared/models')]
+    : rawRoots.split(path.delimiter).filter((p) => p !== '').map(dir);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
@@ -89,7 +123,14 @@ export function parseConfig(env: Env): Config {
     dataDir: dir(set(env, 'ATLAS_DATA_DIR') ?? '.data'),
     embeddedPostgresPort,
     modelRoots: Object.freeze(modelRoots),
+    engineMemoryBytes: engineMemoryMb * 1024 * 1024,
+    inProcessWorkers,
+    bootstrapKnowledgeModel,
     bodyLimitBytes,
+    requireKeyForReads,
+    maxQueryDepth,
+    maxQueryComplexity,
+    maxBatchSize,
     logLevel: logLevel ?? 'info',
   });
 }

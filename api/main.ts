@@ -7,7 +7,7 @@ import { startEmbeddedPostgres, type RunningPostgres } from './database/embedded
 import { ensureDatabase } from './database/ensure-database.js';
 import { applyMigrations } from './database/migrate.js';
 import { createPrisma, type PrismaClient } from './database/prisma.js';
-import { engineNotLoaded } from './engine-status.js';
+import { EngineService } from './engine-service.js';
 import { createLogger, type Logger } from './logger.js';
 import { startApiServer, type ApiServer } from './server.js';
 
@@ -18,6 +18,7 @@ interface Running {
   embedded: RunningPostgres | null;
   prisma: PrismaClient | null;
   server: ApiServer | null;
+  engine: EngineService | null;
 }
 
 async function start(config: Config, log: Logger, running: Running): Promise<void> {
@@ -38,13 +39,18 @@ async function start(config: Config, log: Logger, running: Running): Promise<voi
   const applied = await applyMigrations(url);
   log.info(applied.length === 0 ? 'database schema is up to date' : `applied migrations: ${applied.join(', ')}`);
   running.prisma = createPrisma(url);
+  const engine = new EngineService({ memoryBytes: config.engineMemoryBytes });
+  running.engine = engine;
   running.server = await startApiServer({
     port: config.port,
     host: config.host,
     bodyLimitBytes: config.bodyLimitBytes,
+    requireKeyForReads: config.requireKeyForReads,
     log,
     prisma: running.prisma,
-    engineStatus: engineNotLoaded,
+    engineStatus: () => engine.status(),
+    engine,
+    modelRoots: config.modelRoots,
   });
   log.info(`GraphQL endpoint ready at ${running.server.url}`);
 }
@@ -52,6 +58,7 @@ async function start(config: Config, log: Logger, running: Running): Promise<voi
 async function stop(running: Running, log: Logger): Promise<void> {
   const steps: [string, (() => Promise<void>) | undefined][] = [
     ['HTTP server', running.server?.stop],
+    ['engine', running.engine?.close.bind(running.engine)],
     ['Prisma', running.prisma?.$disconnect.bind(running.prisma)],
     ['embedded PostgreSQL', running.embedded?.stop],
   ];
@@ -75,7 +82,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const log = createLogger(config.logLevel);
-  const running: Running = { embedded: null, prisma: null, server: null };
+  const running: Running = { embedded: null, prisma: null, server: null, engine: null };
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

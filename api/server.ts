@@ -7,7 +7,9 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler } from 'express';
+import { readAccessPlugin } from './auth/require-role.js';
 import { createContext, type Context, type ServerDeps } from './context.js';
+import { EngineService } from './engine-service.js';
 import { createFormatError, ErrorCode } from './errors.js';
 import { landingPage } from './landing-page.js';
 import type { Logger } from './logger.js';
@@ -17,10 +19,16 @@ import { loadTypeDefs } from './schema/index.js';
 /** Path of the GraphQL endpoint. */
 export const GRAPHQL_PATH = '/graphql';
 
-export interface ApiServerOptions extends ServerDeps {
+export interface ApiServerOptions extends Omit<ServerDeps, 'engine' | 'modelRoots'> {
+  /** Default: a private EngineService with a 1 GiB budget, closed by stop(). */
+  readonly engine?: EngineService;
+  /** Default: none (registerModel then rejects every path). */
+  readonly modelRoots?: readonly string[];
   readonly port: number;
   readonly host?: string | undefined;
   readonly bodyLimitBytes: number;
+  /** Queries need an API key too (default false: reads are open, writes check roles). */
+  readonly requireKeyForReads?: boolean;
   readonly log: Logger;
   /** How long stop() lets in-flight requests finish before closing their sockets. */
   readonly stopGracePeriodMillis?: number;
@@ -59,11 +67,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: options.stopGracePeriodMillis ?? 5000 }),
       ApolloServerPluginLandingPageDisabled(),
+      readAccessPlugin(options.requireKeyForReads ?? false),
     ],
   });
   await apollo.start();
 
-  const deps: ServerDeps = { prisma: options.prisma, engineStatus: options.engineStatus };
+  const engine = options.engine ?? new EngineService({ memoryBytes: 1024 * 1024 * 1024 });
+  const deps: ServerDeps = { prisma: options.prisma, engineStatus: options.engineStatus, engine, modelRoots: options.modelRoots ?? [] };
   app.disable('x-powered-by');
   app.get('/', (_req, res) => {
     res.type('html').send(landingPage(GRAPHQL_PATH));
@@ -88,6 +98,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   return {
     url: `http://${shownHost}:${port}${GRAPHQL_PATH}`,
     port,
-    stop: () => apollo.stop(),
+    stop: async () => {
+      await apollo.stop();
+      if (options.engine === undefined) await engine.close();
+    },
   };
 }

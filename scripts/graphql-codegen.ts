@@ -26,6 +26,7 @@ const MAPPERS = {
   Model: './prisma/client.js#Model',
   KnowledgeType: './prisma/client.js#KnowledgeType',
   Prompt: './prisma/client.js#Prompt',
+  ApiKey: './prisma/client.js#ApiKey',
 };
 
 /** The printed schema and the resolver types, as the files should read. */

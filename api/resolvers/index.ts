@@ -1,7 +1,8 @@
 // Every resolver of the schema, typed by the generated Resolvers map (api/generated/graphql.ts).
 import type { Resolvers } from '../generated/graphql.js';
 import { healthQueries } from './health.js';
-import { KnowledgeType, Model, modelQueries } from './model.js';
+import { ApiKey, keyMutations, keyQueries } from './keys.js';
+import { KnowledgeType, Model, modelMutations, modelQueries } from './model.js';
 import { Node, nodeQueries } from './node.js';
 import { Prompt, promptMutations, promptQueries } from './prompt.js';
 import { DateTime } from './scalars.js';
@@ -9,10 +10,11 @@ import { DateTime } from './scalars.js';
 /** The resolver map handed to Apollo Server. */
 export const resolvers: Resolvers = {
   DateTime,
-  Query: { ...healthQueries, ...nodeQueries, ...modelQueries, ...promptQueries },
-  Mutation: { ...promptMutations },
+  Query: { ...healthQueries, ...nodeQueries, ...modelQueries, ...promptQueries, ...keyQueries },
+  Mutation: { ...promptMutations, ...keyMutations, ...modelMutations },
   Node,
   Model,
   KnowledgeType,
   Prompt,
+  ApiKey,
 };

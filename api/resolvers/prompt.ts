@@ -3,6 +3,7 @@ import type { CreatePromptInput, MutationResolvers, PromptResolvers, QueryResolv
 import type { Model } from '../generated/prisma/client.js';
 import type { PromptWhereInput } from '../generated/prisma/models.js';
 import { badInput, notFound } from '../errors.js';
+import { importPrompts as importRecords, parsePromptJsonl, prepareTokens } from '../prompt-import.js';
 import { parsePage, toConnection, fromGlobalId, toGlobalId } from '../relay.js';
 
 /** Limits enforced by createPrompt. */
@@ -56,17 +57,7 @@ function validateInput(input: CreatePromptInput) {
   };
 }
 
-function checkTokenIds(tokenIds: readonly number[], model: Model): void {
-  // config is the engine's ModelConfig as JSON; a row without dVocab skips the range check.
-  const dVocab = (model.config as { dVocab?: unknown }).dVocab;
-  if (typeof dVocab !== 'number') return;
-  const bad = tokenIds.findIndex((id) => id < 0 || id >= dVocab);
-  if (bad >= 0) {
-    throw badInput('input.tokenIds', `input.tokenIds[${bad}] must be in [0, ${dVocab}) for model ${model.name}: got ${tokenIds[bad]}`);
-  }
-}
-
-const createPrompt: MutationResolvers['createPrompt'] = async (_parent, args, { prisma }) => {
+const createPrompt: MutationResolvers['createPrompt'] = async (_parent, args, { prisma, engine }) => {
   const input = validateInput(args.input);
   // One transaction: the model and knowledge type checked are the ones the prompt references, and
   // a knowledge type created by name is rolled back when any later check fails.
@@ -83,13 +74,14 @@ const createPrompt: MutationResolvers['createPrompt'] = async (_parent, args, { 
     if (input.modelId !== null) {
       model = await tx.model.findUnique({ where: { id: input.modelId } });
       if (model === null) throw notFound('Model', args.input.modelId ?? '');
-      if (input.tokenIds !== null) checkTokenIds(input.tokenIds, model);
     }
+    // With a model, text is tokenized by its tokenizer (or ids checked) and must fit its context.
+    const tokens = model === null ? null : prepareTokens(engine, model, input.text, input.tokenIds, 'input');
     return tx.prompt.create({
       data: {
         text: input.text,
-        tokenIds: input.tokenIds ?? [],
-        tokens: [],
+        tokenIds: tokens?.tokenIds ?? input.tokenIds ?? [],
+        tokens: tokens?.tokens ?? [],
         expectedAnswer: input.expectedAnswer,
         modelId: model?.id ?? null,
         knowledgeTypeId,
@@ -100,7 +92,15 @@ const createPrompt: MutationResolvers['createPrompt'] = async (_parent, args, { 
 
 export const promptQueries: Pick<QueryResolvers, 'prompts'> = { prompts };
 
-export const promptMutations: Pick<MutationResolvers, 'createPrompt'> = { createPrompt };
+const importPrompts: MutationResolvers['importPrompts'] = async (_parent, args, { prisma, engine }) => {
+  // TODO(auth): requireRole(context, 'ANNOTATOR') once api/auth lands (issue 6 point 6).
+  const modelId = fromGlobalId(args.model, 'Model', 'model');
+  const model = await prisma.model.findUnique({ where: { id: modelId } });
+  if (model === null) throw notFound('Model', args.model);
+  return importRecords(prisma, engine, model, parsePromptJsonl(args.jsonl));
+};
+
+export const promptMutations: Pick<MutationResolvers, 'createPrompt' | 'importPrompts'> = { createPrompt, importPrompts };
 
 export const Prompt: PromptResolvers = {
   id: (parent) => toGlobalId('Prompt', parent.id),

@@ -21,9 +21,12 @@ describe('parseConfig', () => {
       databaseUrl: null,
       dataDir: path.join(PROJECT_ROOT, '.data'),
       embeddedPostgresPort: 0,
-      modelRoots: [],
+      modelRoots: [path.join(PROJECT_ROOT, '.cache'), path.resolve(PROJECT_ROOT, '../shared/models')],
       bodyLimitBytes: 1024 * 1024,
       logLevel: 'info',
+      engineMemoryBytes: 4096 * 1024 * 1024,
+      inProcessWorkers: true,
+      bootstrapKnowledgeModel: true,
     });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.modelRoots)).toBe(true);
@@ -33,11 +36,12 @@ describe('parseConfig', () => {
     const config = parseConfig({
       PORT: '8080', HOST: '127.0.0.1', DATABASE_URL: 'postgresql://u@db:5432/atlas', ATLAS_DATA_DIR: 'var/state',
       ATLAS_EMBEDDED_PG_PORT: '5499', ATLAS_MODEL_ROOTS: `/models${path.delimiter}local`, ATLAS_BODY_LIMIT_BYTES: '2048',
-      ATLAS_LOG_LEVEL: 'debug',
+      ATLAS_LOG_LEVEL: 'debug', ATLAS_ENGINE_MEMORY_MB: '64', ATLAS_IN_PROCESS_WORKERS: 'false', ATLAS_BOOTSTRAP_KNOWLEDGE_MODEL: '0',
     });
     expect(config).toMatchObject({
       port: 8080, host: '127.0.0.1', databaseUrl: 'postgresql://u@db:5432/atlas', dataDir: path.join(PROJECT_ROOT, 'var/state'),
       embeddedPostgresPort: 5499, modelRoots: ['/models', path.join(PROJECT_ROOT, 'local')], bodyLimitBytes: 2048, logLevel: 'debug',
+      engineMemoryBytes: 64 * 1024 * 1024, inProcessWorkers: false, bootstrapKnowledgeModel: false,
     });
   });
 

@@ -1,5 +1,6 @@
 // The real API server on an ephemeral port, and a GraphQL client speaking real HTTP to it.
 import type { PrismaClient } from '../../api/database/prisma.js';
+import type { EngineService } from '../../api/engine-service.js';
 import { engineNotLoaded, type EngineStatus } from '../../api/engine-status.js';
 import type { Logger } from '../../api/logger.js';
 import { startApiServer } from '../../api/server.js';
@@ -22,7 +23,10 @@ export interface TestServer {
 }
 
 /** Starts the API on port 0 over `prisma`. */
-export async function startTestServer(prisma: PrismaClient, options: { bodyLimitBytes?: number; engineStatus?: EngineStatus } = {}): Promise<TestServer> {
+export async function startTestServer(prisma: PrismaClient, options: {
+  bodyLimitBytes?: number; engineStatus?: EngineStatus; engine?: EngineService; modelRoots?: readonly string[];
+  requireKeyForReads?: boolean;
+} = {}): Promise<TestServer> {
   const logged: string[] = [];
   const keep = (message: string, detail?: unknown) => {
     logged.push(`${message}${detail instanceof Error ? `: ${detail.message}` : ''}`);
@@ -35,6 +39,9 @@ export async function startTestServer(prisma: PrismaClient, options: { bodyLimit
     log,
     prisma,
     engineStatus: options.engineStatus ?? engineNotLoaded,
+    engine: options.engine,
+    modelRoots: options.modelRoots,
+    requireKeyForReads: options.requireKeyForReads ?? false,
     stopGracePeriodMillis: 1000,
   });
   const post = async (body: string, headers: Record<string, string> = {}): Promise<GraphQLResponse> => {
