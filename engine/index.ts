@@ -13,3 +13,4 @@ export { allHookNames, layerHookNames } from './forward/forward-graph.js';
 export { TextTokenizer, displayToken } from './tokenizer/text-tokenizer.js';
 export * from './attribution/index.js';
 export { logSoftmax, logSumExp } from './attribution/log-softmax.js';
+export * from './evaluation/index.js';
