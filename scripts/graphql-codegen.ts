@@ -26,6 +26,9 @@ const MAPPERS = {
   Model: './prisma/client.js#Model',
   KnowledgeType: './prisma/client.js#KnowledgeType',
   Prompt: './prisma/client.js#Prompt',
+  Neuron: './prisma/client.js#Neuron',
+  Annotation: './prisma/client.js#Annotation',
+  AnnotationRevision: './prisma/client.js#AnnotationRevision',
   ApiKey: './prisma/client.js#ApiKey',
 };
 

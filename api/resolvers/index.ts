@@ -1,8 +1,10 @@
 // Every resolver of the schema, typed by the generated Resolvers map (api/generated/graphql.ts).
 import type { Resolvers } from '../generated/graphql.js';
+import { Annotation, annotationMutations, annotationQueries, neuronAnnotationFields } from './annotation.js';
 import { healthQueries } from './health.js';
 import { ApiKey, keyMutations, keyQueries } from './keys.js';
 import { KnowledgeType, Model, modelMutations, modelQueries } from './model.js';
+import { Neuron } from './neuron.js';
 import { Node, nodeQueries } from './node.js';
 import { Prompt, promptMutations, promptQueries } from './prompt.js';
 import { DateTime } from './scalars.js';
@@ -10,11 +12,13 @@ import { DateTime } from './scalars.js';
 /** The resolver map handed to Apollo Server. */
 export const resolvers: Resolvers = {
   DateTime,
-  Query: { ...healthQueries, ...nodeQueries, ...modelQueries, ...promptQueries, ...keyQueries },
-  Mutation: { ...promptMutations, ...keyMutations, ...modelMutations },
+  Query: { ...healthQueries, ...nodeQueries, ...modelQueries, ...promptQueries, ...keyQueries, ...annotationQueries },
+  Mutation: { ...promptMutations, ...keyMutations, ...annotationMutations, ...modelMutations },
   Node,
   Model,
   KnowledgeType,
   Prompt,
   ApiKey,
+  Neuron: { ...Neuron, ...neuronAnnotationFields },
+  Annotation,
 };

@@ -12,6 +12,8 @@ const FETCHERS: { readonly [T in NodeType]: (id: number, context: Context) => Pr
   Model: (id, { loaders }) => loaders.modelById.load(id),
   KnowledgeType: (id, { loaders }) => loaders.knowledgeTypeById.load(id),
   Prompt: (id, { prisma }) => prisma.prompt.findUnique({ where: { id } }),
+  Neuron: (id, { loaders }) => loaders.neuronById.load(id),
+  Annotation: (id, { loaders }) => loaders.annotationById.load(id),
 };
 
 const TYPE_OF = Symbol('nodeType');
