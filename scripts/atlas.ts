@@ -10,6 +10,8 @@ const COMMANDS: Record<string, Command> = {
   forward: { summary: 'run a checkpoint on a prompt: top next tokens, greedy continuation, logits', load: () => import('./cli/forward.js') },
   attribute: { summary: 'neuron-level attribution of a prompt (value, attention, query neurons; layers, heads)', load: () => import('./cli/attribute.js') },
   evaluate: { summary: 'the paper\'s ablation comparison of the 8 methods with random controls, value and query neurons, per knowledge type', load: () => import('./cli/evaluate.js') },
+  map: { summary: 'knowledge maps per type: layer histograms of value neurons, layer score sums, shared neurons, query vs value neurons, shared heads', load: () => import('./cli/map.js') },
+  import: { summary: 'import prompts from a JSONL file for a registered model: --model NAME --file F', load: () => import('./cli/import.js') },
   keys: { summary: 'API keys: create --role ROLE --name NAME (prints the key once), list, revoke --id N', load: () => import('./cli/keys.js') },
 };
 

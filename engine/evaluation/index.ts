@@ -9,3 +9,7 @@ export {
 } from './evaluate.js';
 export { compactAttribution, type SentenceAttribution } from './sentence-attribution.js';
 export { hashSeed, sampleDistinct, uniformStream } from './seeded.js';
+export {
+  knowledgeMap, knowledgeMaps, mergedValueNeurons, sharedHeads, type KnowledgeMap, type MapLayer, type MapOptions, type SharedHead, type SharedNeuron,
+} from './knowledge-map.js';
+export { attributeSentences } from './attribute-sentences.js';
