@@ -7,6 +7,7 @@ import { startEmbeddedPostgres, type RunningPostgres } from './database/embedded
 import { ensureDatabase } from './database/ensure-database.js';
 import { applyMigrations } from './database/migrate.js';
 import { createPrisma, type PrismaClient } from './database/prisma.js';
+import { bootstrapKnowledgeModel } from './bootstrap.js';
 import { EngineService } from './engine-service.js';
 import { createLogger, type Logger } from './logger.js';
 import { startApiServer, type ApiServer } from './server.js';
@@ -53,6 +54,10 @@ async function start(config: Config, log: Logger, running: Running): Promise<voi
     modelRoots: config.modelRoots,
   });
   log.info(`GraphQL endpoint ready at ${running.server.url}`);
+  if (config.bootstrapKnowledgeModel) {
+    // In the background: the endpoint answers meanwhile; a failure is logged, not fatal.
+    bootstrapKnowledgeModel(running.prisma, engine, log).catch((error: unknown) => log.error('knowledge model bootstrap failed', error));
+  }
 }
 
 async function stop(running: Running, log: Logger): Promise<void> {

@@ -1,6 +1,7 @@
 // Query.models, Query.model, Query.knowledgeTypes and the Model / KnowledgeType types.
 import type { ModelConfig } from '../../engine/types.js';
 import type { KnowledgeTypeResolvers, ModelResolvers, MutationResolvers, QueryResolvers } from '../generated/graphql.js';
+import { requireRole } from '../auth/require-role.js';
 import { registerModel } from '../model-registry.js';
 import { notFound } from '../errors.js';
 import { fromGlobalId, toGlobalId } from '../relay.js';
@@ -16,9 +17,9 @@ export const modelQueries: Pick<QueryResolvers, 'models' | 'model' | 'knowledgeT
 };
 
 export const modelMutations: Pick<MutationResolvers, 'registerModel'> = {
-  registerModel: async (_parent, args, { prisma, engine, modelRoots }) => {
-    // TODO(auth): requireRole(context, 'ADMIN') once api/auth lands (issue 6 point 6).
-    const { model } = await registerModel(prisma, engine, modelRoots, args.path, args.name);
+  registerModel: async (_parent, args, context) => {
+    requireRole(context, 'ADMIN');
+    const { model } = await registerModel(context.prisma, context.engine, context.modelRoots, args.path, args.name);
     return model;
   },
 };

@@ -3,6 +3,7 @@ import type { CreatePromptInput, MutationResolvers, PromptResolvers, QueryResolv
 import type { Model } from '../generated/prisma/client.js';
 import type { PromptWhereInput } from '../generated/prisma/models.js';
 import { badInput, notFound } from '../errors.js';
+import { requireRole } from '../auth/require-role.js';
 import { importPrompts as importRecords, parsePromptJsonl, prepareTokens } from '../prompt-import.js';
 import { parsePage, toConnection, fromGlobalId, toGlobalId } from '../relay.js';
 
@@ -92,8 +93,9 @@ const createPrompt: MutationResolvers['createPrompt'] = async (_parent, args, { 
 
 export const promptQueries: Pick<QueryResolvers, 'prompts'> = { prompts };
 
-const importPrompts: MutationResolvers['importPrompts'] = async (_parent, args, { prisma, engine }) => {
-  // TODO(auth): requireRole(context, 'ANNOTATOR') once api/auth lands (issue 6 point 6).
+const importPrompts: MutationResolvers['importPrompts'] = async (_parent, args, context) => {
+  requireRole(context, 'ANNOTATOR');
+  const { prisma, engine } = context;
   const modelId = fromGlobalId(args.model, 'Model', 'model');
   const model = await prisma.model.findUnique({ where: { id: modelId } });
   if (model === null) throw notFound('Model', args.model);

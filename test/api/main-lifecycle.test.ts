@@ -16,7 +16,7 @@ interface Started {
 }
 
 function startMain(env: Record<string, string | undefined>): Started {
-  const childEnv: Record<string, string | undefined> = { ...process.env, NODE_OPTIONS: '', DATABASE_URL: undefined, PORT: '0', HOST: '127.0.0.1', ...env };
+  const childEnv: Record<string, string | undefined> = { ...process.env, NODE_OPTIONS: '', DATABASE_URL: undefined, PORT: '0', HOST: '127.0.0.1', ATLAS_BOOTSTRAP_KNOWLEDGE_MODEL: 'false', ...env };
   const child = spawn(process.execPath, ['--experimental-wasm-modules', '--disable-warning=ExperimentalWarning', '--import', 'tsx', 'api/main.ts'], {
     cwd: ROOT,
     env: Object.fromEntries(Object.entries(childEnv).filter((e): e is [string, string] => e[1] !== undefined)),
