@@ -1477,6 +1477,7 @@ export const AttributionRunScalarFieldEnum = {
   engineVersion: 'engineVersion',
   status: 'status',
   timings: 'timings',
+  summary: 'summary',
   error: 'error',
   createdAt: 'createdAt',
   startedAt: 'startedAt',

@@ -129,6 +129,7 @@ export const AttributionRunScalarFieldEnum = {
   engineVersion: 'engineVersion',
   status: 'status',
   timings: 'timings',
+  summary: 'summary',
   error: 'error',
   createdAt: 'createdAt',
   startedAt: 'startedAt',

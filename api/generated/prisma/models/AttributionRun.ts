@@ -78,6 +78,7 @@ export type AttributionRunCountAggregateOutputType = {
   engineVersion: number
   status: number
   timings: number
+  summary: number
   error: number
   createdAt: number
   startedAt: number
@@ -137,6 +138,7 @@ export type AttributionRunCountAggregateInputType = {
   engineVersion?: true
   status?: true
   timings?: true
+  summary?: true
   error?: true
   createdAt?: true
   startedAt?: true
@@ -239,6 +241,7 @@ export type AttributionRunGroupByOutputType = {
   engineVersion: string
   status: $Enums.RunStatus
   timings: runtime.JsonValue | null
+  summary: runtime.JsonValue | null
   error: string | null
   createdAt: Date
   startedAt: Date | null
@@ -277,6 +280,7 @@ export type AttributionRunWhereInput = {
   engineVersion?: Prisma.StringFilter<"AttributionRun"> | string
   status?: Prisma.EnumRunStatusFilter<"AttributionRun"> | $Enums.RunStatus
   timings?: Prisma.JsonNullableFilter<"AttributionRun">
+  summary?: Prisma.JsonNullableFilter<"AttributionRun">
   error?: Prisma.StringNullableFilter<"AttributionRun"> | string | null
   createdAt?: Prisma.DateTimeFilter<"AttributionRun"> | Date | string
   startedAt?: Prisma.DateTimeNullableFilter<"AttributionRun"> | Date | string | null
@@ -298,6 +302,7 @@ export type AttributionRunOrderByWithRelationInput = {
   engineVersion?: Prisma.SortOrder
   status?: Prisma.SortOrder
   timings?: Prisma.SortOrderInput | Prisma.SortOrder
+  summary?: Prisma.SortOrderInput | Prisma.SortOrder
   error?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -323,6 +328,7 @@ export type AttributionRunWhereUniqueInput = Prisma.AtLeast<{
   engineVersion?: Prisma.StringFilter<"AttributionRun"> | string
   status?: Prisma.EnumRunStatusFilter<"AttributionRun"> | $Enums.RunStatus
   timings?: Prisma.JsonNullableFilter<"AttributionRun">
+  summary?: Prisma.JsonNullableFilter<"AttributionRun">
   error?: Prisma.StringNullableFilter<"AttributionRun"> | string | null
   createdAt?: Prisma.DateTimeFilter<"AttributionRun"> | Date | string
   startedAt?: Prisma.DateTimeNullableFilter<"AttributionRun"> | Date | string | null
@@ -344,6 +350,7 @@ export type AttributionRunOrderByWithAggregationInput = {
   engineVersion?: Prisma.SortOrder
   status?: Prisma.SortOrder
   timings?: Prisma.SortOrderInput | Prisma.SortOrder
+  summary?: Prisma.SortOrderInput | Prisma.SortOrder
   error?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -367,6 +374,7 @@ export type AttributionRunScalarWhereWithAggregatesInput = {
   engineVersion?: Prisma.StringWithAggregatesFilter<"AttributionRun"> | string
   status?: Prisma.EnumRunStatusWithAggregatesFilter<"AttributionRun"> | $Enums.RunStatus
   timings?: Prisma.JsonNullableWithAggregatesFilter<"AttributionRun">
+  summary?: Prisma.JsonNullableWithAggregatesFilter<"AttributionRun">
   error?: Prisma.StringNullableWithAggregatesFilter<"AttributionRun"> | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"AttributionRun"> | Date | string
   startedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"AttributionRun"> | Date | string | null
@@ -379,6 +387,7 @@ export type AttributionRunCreateInput = {
   engineVersion: string
   status?: $Enums.RunStatus
   timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  summary?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -400,6 +409,7 @@ export type AttributionRunUncheckedCreateInput = {
   engineVersion: string
   status?: $Enums.RunStatus
   timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  summary?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -416,6 +426,7 @@ export type AttributionRunUpdateInput = {
   engineVersion?: Prisma.StringFieldUpdateOperationsInput | string
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  summary?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -437,6 +448,7 @@ export type AttributionRunUncheckedUpdateInput = {
   engineVersion?: Prisma.StringFieldUpdateOperationsInput | string
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  summary?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -456,6 +468,7 @@ export type AttributionRunCreateManyInput = {
   engineVersion: string
   status?: $Enums.RunStatus
   timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  summary?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -468,6 +481,7 @@ export type AttributionRunUpdateManyMutationInput = {
   engineVersion?: Prisma.StringFieldUpdateOperationsInput | string
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  summary?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -483,6 +497,7 @@ export type AttributionRunUncheckedUpdateManyInput = {
   engineVersion?: Prisma.StringFieldUpdateOperationsInput | string
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  summary?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -516,6 +531,7 @@ export type AttributionRunCountOrderByAggregateInput = {
   engineVersion?: Prisma.SortOrder
   status?: Prisma.SortOrder
   timings?: Prisma.SortOrder
+  summary?: Prisma.SortOrder
   error?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
@@ -734,6 +750,7 @@ export type AttributionRunCreateWithoutModelInput = {
   engineVersion: string
   status?: $Enums.RunStatus
   timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  summary?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -753,6 +770,7 @@ export type AttributionRunUncheckedCreateWithoutModelInput = {
   engineVersion: string
   status?: $Enums.RunStatus
   timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  summary?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -801,6 +819,7 @@ export type AttributionRunScalarWhereInput = {
   engineVersion?: Prisma.StringFilter<"AttributionRun"> | string
   status?: Prisma.EnumRunStatusFilter<"AttributionRun"> | $Enums.RunStatus
   timings?: Prisma.JsonNullableFilter<"AttributionRun">
+  summary?: Prisma.JsonNullableFilter<"AttributionRun">
   error?: Prisma.StringNullableFilter<"AttributionRun"> | string | null
   createdAt?: Prisma.DateTimeFilter<"AttributionRun"> | Date | string
   startedAt?: Prisma.DateTimeNullableFilter<"AttributionRun"> | Date | string | null
@@ -813,6 +832,7 @@ export type AttributionRunCreateWithoutPromptInput = {
   engineVersion: string
   status?: $Enums.RunStatus
   timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  summary?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -832,6 +852,7 @@ export type AttributionRunUncheckedCreateWithoutPromptInput = {
   engineVersion: string
   status?: $Enums.RunStatus
   timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  summary?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -874,6 +895,7 @@ export type AttributionRunCreateWithoutScoresInput = {
   engineVersion: string
   status?: $Enums.RunStatus
   timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  summary?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -894,6 +916,7 @@ export type AttributionRunUncheckedCreateWithoutScoresInput = {
   engineVersion: string
   status?: $Enums.RunStatus
   timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  summary?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -925,6 +948,7 @@ export type AttributionRunUpdateWithoutScoresInput = {
   engineVersion?: Prisma.StringFieldUpdateOperationsInput | string
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  summary?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -945,6 +969,7 @@ export type AttributionRunUncheckedUpdateWithoutScoresInput = {
   engineVersion?: Prisma.StringFieldUpdateOperationsInput | string
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  summary?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -960,6 +985,7 @@ export type AttributionRunCreateWithoutLayerScoresInput = {
   engineVersion: string
   status?: $Enums.RunStatus
   timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  summary?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -980,6 +1006,7 @@ export type AttributionRunUncheckedCreateWithoutLayerScoresInput = {
   engineVersion: string
   status?: $Enums.RunStatus
   timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  summary?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -1011,6 +1038,7 @@ export type AttributionRunUpdateWithoutLayerScoresInput = {
   engineVersion?: Prisma.StringFieldUpdateOperationsInput | string
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  summary?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1031,6 +1059,7 @@ export type AttributionRunUncheckedUpdateWithoutLayerScoresInput = {
   engineVersion?: Prisma.StringFieldUpdateOperationsInput | string
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  summary?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1046,6 +1075,7 @@ export type AttributionRunCreateWithoutHeadScoresInput = {
   engineVersion: string
   status?: $Enums.RunStatus
   timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  summary?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -1066,6 +1096,7 @@ export type AttributionRunUncheckedCreateWithoutHeadScoresInput = {
   engineVersion: string
   status?: $Enums.RunStatus
   timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  summary?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -1097,6 +1128,7 @@ export type AttributionRunUpdateWithoutHeadScoresInput = {
   engineVersion?: Prisma.StringFieldUpdateOperationsInput | string
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  summary?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1117,6 +1149,7 @@ export type AttributionRunUncheckedUpdateWithoutHeadScoresInput = {
   engineVersion?: Prisma.StringFieldUpdateOperationsInput | string
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  summary?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1132,6 +1165,7 @@ export type AttributionRunCreateWithoutJobsInput = {
   engineVersion: string
   status?: $Enums.RunStatus
   timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  summary?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -1152,6 +1186,7 @@ export type AttributionRunUncheckedCreateWithoutJobsInput = {
   engineVersion: string
   status?: $Enums.RunStatus
   timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  summary?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -1183,6 +1218,7 @@ export type AttributionRunUpdateWithoutJobsInput = {
   engineVersion?: Prisma.StringFieldUpdateOperationsInput | string
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  summary?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1203,6 +1239,7 @@ export type AttributionRunUncheckedUpdateWithoutJobsInput = {
   engineVersion?: Prisma.StringFieldUpdateOperationsInput | string
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  summary?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1220,6 +1257,7 @@ export type AttributionRunCreateManyModelInput = {
   engineVersion: string
   status?: $Enums.RunStatus
   timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  summary?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -1232,6 +1270,7 @@ export type AttributionRunUpdateWithoutModelInput = {
   engineVersion?: Prisma.StringFieldUpdateOperationsInput | string
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  summary?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1251,6 +1290,7 @@ export type AttributionRunUncheckedUpdateWithoutModelInput = {
   engineVersion?: Prisma.StringFieldUpdateOperationsInput | string
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  summary?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1269,6 +1309,7 @@ export type AttributionRunUncheckedUpdateManyWithoutModelInput = {
   engineVersion?: Prisma.StringFieldUpdateOperationsInput | string
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  summary?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1283,6 +1324,7 @@ export type AttributionRunCreateManyPromptInput = {
   engineVersion: string
   status?: $Enums.RunStatus
   timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  summary?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -1295,6 +1337,7 @@ export type AttributionRunUpdateWithoutPromptInput = {
   engineVersion?: Prisma.StringFieldUpdateOperationsInput | string
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  summary?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1314,6 +1357,7 @@ export type AttributionRunUncheckedUpdateWithoutPromptInput = {
   engineVersion?: Prisma.StringFieldUpdateOperationsInput | string
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  summary?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1332,6 +1376,7 @@ export type AttributionRunUncheckedUpdateManyWithoutPromptInput = {
   engineVersion?: Prisma.StringFieldUpdateOperationsInput | string
   status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
   timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  summary?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1405,6 +1450,7 @@ export type AttributionRunSelect<ExtArgs extends runtime.Types.Extensions.Intern
   engineVersion?: boolean
   status?: boolean
   timings?: boolean
+  summary?: boolean
   error?: boolean
   createdAt?: boolean
   startedAt?: boolean
@@ -1427,6 +1473,7 @@ export type AttributionRunSelectCreateManyAndReturn<ExtArgs extends runtime.Type
   engineVersion?: boolean
   status?: boolean
   timings?: boolean
+  summary?: boolean
   error?: boolean
   createdAt?: boolean
   startedAt?: boolean
@@ -1444,6 +1491,7 @@ export type AttributionRunSelectUpdateManyAndReturn<ExtArgs extends runtime.Type
   engineVersion?: boolean
   status?: boolean
   timings?: boolean
+  summary?: boolean
   error?: boolean
   createdAt?: boolean
   startedAt?: boolean
@@ -1461,13 +1509,14 @@ export type AttributionRunSelectScalar = {
   engineVersion?: boolean
   status?: boolean
   timings?: boolean
+  summary?: boolean
   error?: boolean
   createdAt?: boolean
   startedAt?: boolean
   finishedAt?: boolean
 }
 
-export type AttributionRunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "modelId" | "promptId" | "targetTokenId" | "method" | "engineVersion" | "status" | "timings" | "error" | "createdAt" | "startedAt" | "finishedAt", ExtArgs["result"]["attributionRun"]>
+export type AttributionRunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "modelId" | "promptId" | "targetTokenId" | "method" | "engineVersion" | "status" | "timings" | "summary" | "error" | "createdAt" | "startedAt" | "finishedAt", ExtArgs["result"]["attributionRun"]>
 export type AttributionRunInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   model?: boolean | Prisma.ModelDefaultArgs<ExtArgs>
   prompt?: boolean | Prisma.PromptDefaultArgs<ExtArgs>
@@ -1508,6 +1557,11 @@ export type $AttributionRunPayload<ExtArgs extends runtime.Types.Extensions.Inte
      * Phase name -> milliseconds, e.g. { "forward": 120, "valueScores": 800 }.
      */
     timings: runtime.JsonValue | null
+    /**
+     * What the run found besides neuron scores: { target: {id, prob, logProb, rank}, topPredictions:
+     * [{id, prob}], queryLayers, tokenIds } (api/attribution-service.ts writes it).
+     */
+    summary: runtime.JsonValue | null
     error: string | null
     createdAt: Date
     startedAt: Date | null
@@ -1949,6 +2003,7 @@ export interface AttributionRunFieldRefs {
   readonly engineVersion: Prisma.FieldRef<"AttributionRun", 'String'>
   readonly status: Prisma.FieldRef<"AttributionRun", 'RunStatus'>
   readonly timings: Prisma.FieldRef<"AttributionRun", 'Json'>
+  readonly summary: Prisma.FieldRef<"AttributionRun", 'Json'>
   readonly error: Prisma.FieldRef<"AttributionRun", 'String'>
   readonly createdAt: Prisma.FieldRef<"AttributionRun", 'DateTime'>
   readonly startedAt: Prisma.FieldRef<"AttributionRun", 'DateTime'>

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "AttributionRun" ADD COLUMN     "summary" JSONB;
