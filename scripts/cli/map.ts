@@ -1,7 +1,11 @@
 // `npm run atlas -- map`: knowledge maps per type (method.md section 7) over a filtered dataset.
 //   map --model DIR --dataset FILE [--top 300] [--top-heads 5] [--filter-top 10] [--type-candidates]
-//     [--per-type N] [--json]
+//     [--per-type N] [--plots DIR] [--json]
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { TopLevelSpec } from 'vega-lite';
+import { headHeatmapSpec, layerBarChartSpec, renderSvg, typeLayerHistogramSpec } from '../../api/plots/index.js';
 import {
   attributeSentences, AttributionError, disposeProjector, EvaluationError, filterDataset, knowledgeMaps, loadModel, readDataset, sharedHeads,
   type KnowledgeMap, type LoadedModel,
@@ -9,7 +13,7 @@ import {
 import { progressBar } from '../lib/progress.js';
 import { firstPerType, intOption, UsageError } from './evaluate.js';
 
-const USAGE = 'usage: map --model DIR --dataset FILE [--top 300] [--top-heads 5] [--filter-top 10] [--type-candidates] [--per-type N] [--json]';
+const USAGE = 'usage: map --model DIR --dataset FILE [--top 300] [--top-heads 5] [--filter-top 10] [--type-candidates] [--per-type N] [--plots DIR] [--json]';
 
 /** A short text rendering: per type, the layer histogram and score sums, shared neurons and top heads. */
 export function formatMaps(maps: readonly KnowledgeMap[], shared: ReturnType<typeof sharedHeads>): string {
@@ -30,6 +34,23 @@ export function formatMaps(maps: readonly KnowledgeMap[], shared: ReturnType<typ
   return lines.join('\n');
 }
 
+/** The plots of `maps` (spec JSON and SVG per plot), named by kind and type; returns the file stems. */
+export async function writePlots(dir: string, maps: readonly KnowledgeMap[]): Promise<string[]> {
+  mkdirSync(dir, { recursive: true });
+  const plots: [string, TopLevelSpec][] = [['type-layer-histogram', typeLayerHistogramSpec(maps)]];
+  for (const m of maps) {
+    const slug = m.knowledgeType.replace(/[^A-Za-z0-9_-]+/g, '_');
+    plots.push([`layer-scores-${slug}`, layerBarChartSpec(m.layers.map((l) => ({ layer: l.layer, attention: l.attentionScore, ffn: l.ffnScore })),
+      { title: `${m.knowledgeType}: layer-level log-prob increase (mean over ${m.sentences} sentences)`, yTitle: 'log-prob increase' })]);
+    plots.push([`head-heatmap-${slug}`, headHeatmapSpec(m.heads, { title: `${m.knowledgeType}: head scores (mean log-prob increase)` })]);
+  }
+  for (const [stem, spec] of plots) {
+    writeFileSync(join(dir, `${stem}.vl.json`), `${JSON.stringify(spec, null, 2)}\n`);
+    writeFileSync(join(dir, `${stem}.svg`), await renderSvg(spec));
+  }
+  return plots.map(([stem]) => stem);
+}
+
 /** Runs the command; returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   let model: LoadedModel | null = null;
@@ -38,7 +59,7 @@ export async function main(argv: string[]): Promise<number> {
       args: argv,
       options: {
         model: { type: 'string' }, dataset: { type: 'string' }, top: { type: 'string' }, 'top-heads': { type: 'string' },
-        'filter-top': { type: 'string' }, 'type-candidates': { type: 'boolean' }, 'per-type': { type: 'string' }, json: { type: 'boolean' },
+        'filter-top': { type: 'string' }, 'type-candidates': { type: 'boolean' }, 'per-type': { type: 'string' }, plots: { type: 'string' }, json: { type: 'boolean' },
       },
     });
     if (!v.model) throw new UsageError('--model DIR is required');
@@ -58,6 +79,7 @@ export async function main(argv: string[]): Promise<number> {
     bar2.end();
     const maps = knowledgeMaps(attributions, { top, queryTop: top });
     const shared = sharedHeads(maps, topHeads);
+    if (v.plots) await writePlots(v.plots, maps);
     if (v.json) process.stdout.write(`${JSON.stringify({ model: v.model, dataset: v.dataset, filter, mapped: chosen.length, maps, sharedHeads: shared }, null, 2)}\n`);
     else process.stdout.write(`filter: kept ${filter.kept}/${filter.total}; mapped ${chosen.length}\n${formatMaps(maps, shared)}\n`);
     return 0;
