@@ -1,7 +1,7 @@
 // Turns the fact lists into token-level plans: subjects (identified by their last token), relation
 // codes (written by keyword tokens), facts and prompts with the positions the mechanism uses.
 // Everything the mechanism relies on is checked here against the real tokenizer.
-import { RELATIONS, type KnowledgeType, type SubjectGroup } from './facts.js';
+import { RELATIONS, type KnowledgeType, type RelationSpec, type SubjectGroup } from './facts.js';
 
 /** Minimal tokenizer surface (engine's TextTokenizer satisfies it). */
 export interface Encoder {
@@ -53,8 +53,8 @@ export class FactPlanError extends Error {
   override readonly name = 'FactPlanError';
 }
 
-/** Plans every relation of facts.ts; throws FactPlanError when a token assumption does not hold. */
-export function planFacts(tokenizer: Encoder): FactPlan {
+/** Plans `relations` (default: facts.ts); throws FactPlanError when a token assumption does not hold. */
+export function planFacts(tokenizer: Encoder, relations: readonly RelationSpec[] = RELATIONS): FactPlan {
   const enc = (text: string): number[] => tokenizer.encode(text, { addSpecialTokens: false });
   const single = (text: string, what: string): number => {
     const ids = enc(text);
@@ -69,7 +69,7 @@ export function planFacts(tokenizer: Encoder): FactPlan {
   const subjectByToken = new Map<number, PlannedSubject>();
   const facts: PlannedFact[] = [];
 
-  for (const rel of RELATIONS) {
+  for (const rel of relations) {
     if (!codes.includes(rel.code)) codes.push(rel.code);
     const code = codes.indexOf(rel.code);
     for (const kw of rel.keywords) {
@@ -110,7 +110,7 @@ export function planFacts(tokenizer: Encoder): FactPlan {
 
   const prompts: PlannedPrompt[] = [];
   for (const fact of facts) {
-    const rel = RELATIONS.find((r) => r.id === fact.relationId)!; // facts were built from RELATIONS
+    const rel = relations.find((r) => r.id === fact.relationId)!; // facts were built from `relations`
     const subject = subjects[fact.subject];
     rel.templates.forEach((template, t) => {
       const text = template.replace('{s}', subject.text);
