@@ -47,6 +47,7 @@ async function start(config: Config, log: Logger, running: Running): Promise<voi
     host: config.host,
     bodyLimitBytes: config.bodyLimitBytes,
     requireKeyForReads: config.requireKeyForReads,
+    queryLimits: { maxDepth: config.maxQueryDepth, maxComplexity: config.maxQueryComplexity },
     log,
     prisma: running.prisma,
     engineStatus: () => engine.status(),

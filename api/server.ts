@@ -12,6 +12,7 @@ import { createContext, type Context, type ServerDeps } from './context.js';
 import { EngineService } from './engine-service.js';
 import { createFormatError, ErrorCode } from './errors.js';
 import { landingPage } from './landing-page.js';
+import { DEFAULT_QUERY_LIMITS, queryLimitRules, type QueryLimits } from './protection/query-limits.js';
 import type { Logger } from './logger.js';
 import { resolvers } from './resolvers/index.js';
 import { loadTypeDefs } from './schema/index.js';
@@ -29,6 +30,8 @@ export interface ApiServerOptions extends Omit<ServerDeps, 'engine' | 'modelRoot
   readonly bodyLimitBytes: number;
   /** Queries need an API key too (default false: reads are open, writes check roles). */
   readonly requireKeyForReads?: boolean;
+  /** Depth and complexity limits checked before execution (default DEFAULT_QUERY_LIMITS). */
+  readonly queryLimits?: QueryLimits;
   readonly log: Logger;
   /** How long stop() lets in-flight requests finish before closing their sockets. */
   readonly stopGracePeriodMillis?: number;
@@ -64,6 +67,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     formatError: createFormatError(options.log),
     introspection: true,
     includeStacktraceInErrorResponses: false,
+    validationRules: queryLimitRules(options.queryLimits ?? DEFAULT_QUERY_LIMITS),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: options.stopGracePeriodMillis ?? 5000 }),
       ApolloServerPluginLandingPageDisabled(),

@@ -3,6 +3,7 @@ import type { PrismaClient } from '../../api/database/prisma.js';
 import type { EngineService } from '../../api/engine-service.js';
 import { engineNotLoaded, type EngineStatus } from '../../api/engine-status.js';
 import type { Logger } from '../../api/logger.js';
+import type { QueryLimits } from '../../api/protection/query-limits.js';
 import { startApiServer } from '../../api/server.js';
 
 export interface GraphQLResponse {
@@ -26,6 +27,7 @@ export interface TestServer {
 export async function startTestServer(prisma: PrismaClient, options: {
   bodyLimitBytes?: number; engineStatus?: EngineStatus; engine?: EngineService; modelRoots?: readonly string[];
   requireKeyForReads?: boolean;
+  queryLimits?: QueryLimits;
 } = {}): Promise<TestServer> {
   const logged: string[] = [];
   const keep = (message: string, detail?: unknown) => {
@@ -42,6 +44,7 @@ export async function startTestServer(prisma: PrismaClient, options: {
     engine: options.engine,
     modelRoots: options.modelRoots,
     requireKeyForReads: options.requireKeyForReads ?? false,
+    queryLimits: options.queryLimits,
     stopGracePeriodMillis: 1000,
   });
   const post = async (body: string, headers: Record<string, string> = {}): Promise<GraphQLResponse> => {
