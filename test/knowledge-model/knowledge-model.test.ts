@@ -188,8 +188,9 @@ describe('planted mechanism, seen through the engine', () => {
 
   it('ranks a planted value neuron in the top 3 FFN neurons by log-probability increase for >= 90% of prompts', async () => {
     // Every 8th prompt (all types and templates): the exact §3 computation costs ~0.5-2 s per prompt
-    // here. The whole dataset is measured by the README's command.
-    const sample = records.filter((_, i) => i % 8 === 0);
+    // here. KNOWLEDGE_MODEL_FULL=1 measures every prompt (README.md).
+    const step = process.env.KNOWLEDGE_MODEL_FULL === '1' ? 1 : 8;
+    const sample = records.filter((_, i) => i % step === 0);
     const ranks: number[] = [];
     for (const r of sample) {
       const cache = await forward(model, r.tokenIds);
@@ -198,5 +199,5 @@ describe('planted mechanism, seen through the engine', () => {
     const share = ranks.filter((k) => k <= 3).length / ranks.length;
     console.log(`planted value neuron top-3 for ${(share * 100).toFixed(1)}% of ${ranks.length} prompts; top-1 for ${ranks.filter((k) => k === 1).length}`);
     expect(share).toBeGreaterThanOrEqual(0.9);
-  }, 300_000);
+  }, 1_800_000);
 });
