@@ -8,8 +8,9 @@ let validator: ValidateFunction | null = null;
 function compiled(): ValidateFunction {
   if (!validator) {
     const path = createRequire(import.meta.url).resolve('vega-lite/vega-lite-schema.json');
-    // The schema uses vega-lite's own keywords and union types: ajv's strict mode would reject it.
-    const ajv = new Ajv({ strict: false, allErrors: false });
+    // The schema uses vega-lite's own keywords and union types (ajv's strict mode rejects them) and
+    // string formats (uri, color-hex) that need ajv-formats: structure is validated, formats are not.
+    const ajv = new Ajv({ strict: false, validateFormats: false });
     validator = ajv.compile(JSON.parse(readFileSync(path, 'utf8')) as object);
   }
   return validator;
