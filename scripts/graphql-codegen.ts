@@ -30,6 +30,8 @@ const MAPPERS = {
   Annotation: './prisma/client.js#Annotation',
   AnnotationRevision: './prisma/client.js#AnnotationRevision',
   ApiKey: './prisma/client.js#ApiKey',
+  AttributionRun: './prisma/client.js#AttributionRun',
+  NeuronScore: './prisma/client.js#NeuronScore',
 };
 
 /** The printed schema and the resolver types, as the files should read. */

@@ -1,6 +1,7 @@
 // Every resolver of the schema, typed by the generated Resolvers map (api/generated/graphql.ts).
 import type { Resolvers } from '../generated/graphql.js';
 import { Annotation, annotationMutations, annotationQueries, neuronAnnotationFields } from './annotation.js';
+import { attributionQueries, AttributionRunType, NeuronProjection, NeuronScoreType } from './attribution.js';
 import { healthQueries } from './health.js';
 import { ApiKey, keyMutations, keyQueries } from './keys.js';
 import { KnowledgeType, Model, modelMutations, modelQueries } from './model.js';
@@ -12,13 +13,15 @@ import { DateTime } from './scalars.js';
 /** The resolver map handed to Apollo Server. */
 export const resolvers: Resolvers = {
   DateTime,
-  Query: { ...healthQueries, ...nodeQueries, ...modelQueries, ...promptQueries, ...keyQueries, ...annotationQueries },
+  Query: { ...healthQueries, ...nodeQueries, ...modelQueries, ...promptQueries, ...keyQueries, ...annotationQueries, ...attributionQueries },
   Mutation: { ...promptMutations, ...keyMutations, ...annotationMutations, ...modelMutations },
   Node,
   Model,
   KnowledgeType,
   Prompt,
   ApiKey,
-  Neuron: { ...Neuron, ...neuronAnnotationFields },
+  Neuron: { ...Neuron, ...neuronAnnotationFields, ...NeuronProjection },
+  AttributionRun: AttributionRunType,
+  NeuronScore: NeuronScoreType,
   Annotation,
 };

@@ -14,6 +14,7 @@ const FETCHERS: { readonly [T in NodeType]: (id: number, context: Context) => Pr
   Prompt: (id, { prisma }) => prisma.prompt.findUnique({ where: { id } }),
   Neuron: (id, { loaders }) => loaders.neuronById.load(id),
   Annotation: (id, { loaders }) => loaders.annotationById.load(id),
+  AttributionRun: (id, { prisma }) => prisma.attributionRun.findUnique({ where: { id } }),
 };
 
 const TYPE_OF = Symbol('nodeType');
