@@ -1,4 +1,4 @@
-// The HTTP side: express 5 on a Node http server, Apollo Server at /graphql, a landing page at /,
+// The HTTP side: express 5 on a Node http server, Apollo Server at /graphql, the explorer page at /,
 // a request-body limit, JSON errors for bad HTTP requests, and a drained shutdown.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,9 +11,9 @@ import { readAccessPlugin } from './auth/require-role.js';
 import { createContext, type Context, type ServerDeps } from './context.js';
 import { EngineService } from './engine-service.js';
 import { createFormatError, ErrorCode } from './errors.js';
-import { landingPage } from './landing-page.js';
-import { DEFAULT_QUERY_LIMITS, queryLimitRules, type QueryLimits } from './protection/query-limits.js';
+import { explorerRouter } from './explorer/explorer.js';
 import type { Logger } from './logger.js';
+import { DEFAULT_QUERY_LIMITS, queryLimitRules, type QueryLimits } from './protection/query-limits.js';
 import { resolvers } from './resolvers/index.js';
 import { loadTypeDefs } from './schema/index.js';
 
@@ -79,9 +79,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const engine = options.engine ?? new EngineService({ memoryBytes: 1024 * 1024 * 1024 });
   const deps: ServerDeps = { prisma: options.prisma, engineStatus: options.engineStatus, engine, modelRoots: options.modelRoots ?? [] };
   app.disable('x-powered-by');
-  app.get('/', (_req, res) => {
-    res.type('html').send(landingPage(GRAPHQL_PATH));
-  });
+  app.use(explorerRouter());
   app.use(
     GRAPHQL_PATH,
     express.json({ limit: options.bodyLimitBytes }),

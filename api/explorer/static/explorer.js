@@ -1,0 +1,287 @@
+/* global document, Node, fetch, atob, performance, sessionStorage */
+// neuron-atlas explorer: a GraphQL editor whose results render as tables, presets for models,
+// prompts and attribution, and the schema's query fields. Plain DOM, no dependencies, served by
+// the API itself (offline clusters have no CDN). Data is only ever inserted as text, never as HTML.
+
+const endpoint = document.body.dataset.endpoint || '/graphql';
+const $ = (id) => document.getElementById(id);
+const KEY_STORAGE = 'neuron-atlas.apiKey';
+
+/** Query fields and object types found by introspection (filled on load). */
+const schema = { queryFields: new Map(), types: new Map() };
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (name === 'class') node.className = value;
+    else if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
+    else node.setAttribute(name, value);
+  }
+  for (const child of children) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  return node;
+}
+
+/** POSTs one operation; resolves to the parsed response (also for HTTP 4xx with a GraphQL body). */
+async function gql(query, variables = {}) {
+  const headers = { 'content-type': 'application/json' };
+  const key = $('api-key').value.trim();
+  if (key !== '') headers.authorization = `Bearer ${key}`;
+  const res = await fetch(endpoint, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  const text = await res.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { errors: [{ message: `HTTP ${res.status}: ${text.slice(0, 200)}`, extensions: { code: 'HTTP' } }] };
+  }
+}
+
+function decodeGlobalId(id) {
+  try {
+    const decoded = atob(id);
+    const match = /^([A-Za-z]+):(\d+)$/.exec(decoded);
+    return match ? { type: match[1], id: Number(match[2]) } : null;
+  } catch {
+    return null;
+  }
+}
+
+function formatNumber(value) {
+  if (Number.isInteger(value)) return String(value);
+  const abs = Math.abs(value);
+  return abs !== 0 && (abs < 1e-3 || abs >= 1e5) ? value.toExponential(3) : value.toPrecision(4);
+}
+
+/** A row object flattened to `a.b` columns; scalar lists joined, object lists summarised. */
+function flatten(value, prefix = '', out = {}) {
+  for (const [key, inner] of Object.entries(value ?? {})) {
+    const name = prefix === '' ? key : `${prefix}.${key}`;
+    if (Array.isArray(inner)) {
+      out[name] = inner.every((item) => item === null || typeof item !== 'object') ? inner.join(', ') : `[${inner.length} items]`;
+    } else if (inner !== null && typeof inner === 'object') {
+      flatten(inner.edges ? { count: inner.edges.length } : inner, name, out);
+    } else {
+      out[name] = inner;
+    }
+  }
+  return out;
+}
+
+const BAR_COLUMNS = /(^|\.)(score|prob|attention|ffn)$/;
+
+function rowActions(row) {
+  const actions = [];
+  const id = decodeGlobalId(row.id ?? '');
+  if (id?.type === 'Prompt' && schema.queryFields.has('attribution')) {
+    actions.push(el('button', { type: 'button', class: 'attribution', onclick: () => showAttribution(row.id) }, 'attribution'));
+  }
+  if (id?.type === 'Neuron') {
+    actions.push(el('button', { type: 'button', onclick: () => runPreset('neuron', { id: row.id }) }, 'annotations'));
+  }
+  return actions;
+}
+
+/** A table of objects; numeric columns right-aligned, score-like columns with bars. */
+function table(rows) {
+  const flat = rows.map((row) => flatten(row));
+  const columns = [...new Set(flat.flatMap((row) => Object.keys(row)))];
+  const maxAbs = Object.fromEntries(columns.map((c) => [c, Math.max(0, ...flat.map((r) => (typeof r[c] === 'number' ? Math.abs(r[c]) : 0)))]));
+  const actions = rows.map(rowActions);
+  const withActions = actions.some((a) => a.length > 0);
+  const head = el('tr', {}, ...columns.map((c) => el('th', {}, c)), ...(withActions ? [el('th', {}, '')] : []));
+  const body = flat.map((row, i) => el('tr', {},
+    ...columns.map((c) => {
+      const v = row[c];
+      if (typeof v !== 'number') return el('td', {}, v === null || v === undefined ? '' : String(v));
+      const cell = el('td', { class: 'num' });
+      if (BAR_COLUMNS.test(c) && maxAbs[c] > 0) {
+        const bar = el('span', { class: 'bar' });
+        // Through CSSOM: the Content-Security-Policy forbids style attributes.
+        bar.style.width = `${Math.round((40 * Math.abs(v)) / maxAbs[c])}px`;
+        cell.append(bar);
+      }
+      cell.append(formatNumber(v));
+      return cell;
+    }),
+    ...(withActions ? [el('td', {}, ...actions[i])] : [])));
+  return el('table', {}, el('thead', {}, head), el('tbody', {}, ...body));
+}
+
+/** Renders any JSON value: lists and connections as tables, objects as key/value tables plus sub-tables. */
+function renderValue(title, value, depth = 0) {
+  const box = el('section', { class: 'result', 'data-field': title });
+  box.append(el(depth === 0 ? 'h3' : 'h4', {}, title));
+  if (value === null || typeof value !== 'object') {
+    box.append(el('span', { class: 'scalar' }, value === null ? 'null' : String(value)));
+  } else if (Array.isArray(value)) {
+    box.append(value.length === 0 ? el('p', { class: 'hint' }, 'empty list')
+      : value.every((v) => v !== null && typeof v === 'object') ? table(value) : el('span', { class: 'scalar' }, value.join(', ')));
+  } else if (Array.isArray(value.edges)) {
+    const nodes = value.edges.map((edge) => edge.node ?? edge);
+    box.append(nodes.length === 0 ? el('p', { class: 'hint' }, 'no items') : table(nodes));
+    if (value.pageInfo?.hasNextPage) box.append(el('p', { class: 'hint' }, `more after cursor ${value.pageInfo.endCursor}`));
+  } else {
+    const scalars = {};
+    const nested = [];
+    for (const [key, inner] of Object.entries(value)) {
+      if (Array.isArray(inner) || (inner !== null && typeof inner === 'object' && Array.isArray(inner.edges))) nested.push([key, inner]);
+      else scalars[key] = inner;
+    }
+    const flat = flatten(scalars);
+    if (Object.keys(flat).length > 0) {
+      box.append(el('table', { class: 'kv' }, el('tbody', {}, ...Object.entries(flat).map(([k, v]) =>
+        el('tr', {}, el('th', {}, k), el('td', { class: typeof v === 'number' ? 'num' : '' }, typeof v === 'number' ? formatNumber(v) : v === null ? 'null' : String(v)))))));
+      const actions = rowActions(value);
+      if (actions.length > 0) box.append(el('div', {}, ...actions));
+    }
+    for (const [key, inner] of nested) box.append(renderValue(key, inner, depth + 1));
+  }
+  return box;
+}
+
+function showResponse(response) {
+  const errors = $('errors');
+  const results = $('results');
+  errors.replaceChildren();
+  results.replaceChildren();
+  for (const error of response.errors ?? []) {
+    const code = error.extensions?.code ?? 'ERROR';
+    errors.append(el('div', { class: 'error' }, el('code', {}, code), ' ', error.message, error.path ? ` (at ${error.path.join('.')})` : ''));
+  }
+  for (const [field, value] of Object.entries(response.data ?? {})) results.append(renderValue(field, value));
+  $('raw').textContent = JSON.stringify(response, null, 2);
+}
+
+async function run() {
+  let variables;
+  try {
+    variables = JSON.parse($('variables').value.trim() || '{}');
+  } catch (error) {
+    showResponse({ errors: [{ message: `variables are not valid JSON: ${error.message}`, extensions: { code: 'BAD_VARIABLES' } }] });
+    return;
+  }
+  $('status').textContent = 'running…';
+  const started = performance.now();
+  try {
+    const response = await gql($('query').value, variables);
+    showResponse(response);
+    $('status').textContent = `${response.errors ? 'error' : 'ok'} in ${Math.round(performance.now() - started)} ms`;
+  } catch (error) {
+    showResponse({ errors: [{ message: String(error), extensions: { code: 'NETWORK' } }] });
+    $('status').textContent = 'failed';
+  }
+}
+
+const PRESETS = {
+  models: { query: '{ models { id name architecture config { nLayers dModel dMlp nHeads dVocab nCtx } createdAt } }' },
+  knowledgeTypes: { query: '{ knowledgeTypes { id name description } }' },
+  health: { query: '{ health { database engine } }' },
+  me: { query: '{ me { name role } }' },
+  prompts: {
+    query: `query Prompts($filter: PromptFilter, $first: Int) {
+  prompts(first: $first, filter: $filter) {
+    edges { node { id text expectedAnswer knowledgeType { name } model { name } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`,
+    variables: { first: 50 },
+  },
+  neuron: {
+    query: `query Neuron($id: ID!) {
+  node(id: $id) { id ... on Neuron { kind layer head index annotations { id label note tags author version updatedAt } } }
+}`,
+  },
+};
+
+/** The attribution query, keeping only the AttributionRun fields this server has. */
+function attributionQuery() {
+  const have = schema.types.get('AttributionRun') ?? new Set();
+  const wanted = [
+    ['status', 'status'],
+    ['target', 'target { text prob logProb rank }'],
+    ['topPredictions', 'topPredictions { text prob }'],
+    ['ffnNeurons', 'ffnNeurons(first: 20) { edges { node { rank score coefficient neuron { id layer index } } } }'],
+    ['attentionNeurons', 'attentionNeurons(first: 20) { edges { node { rank score coefficient sourcePosition neuron { id layer head index } } } }'],
+    ['queryNeurons', 'queryNeurons(first: 10) { edges { node { rank score neuron { id layer index } } } }'],
+    ['layers', 'layers { layer attention ffn }'],
+    ['heads', 'heads(first: 10) { layer head score }'],
+  ];
+  const fields = wanted.filter(([name]) => have.has(name)).map(([, selection]) => `    ${selection}`);
+  return `query Attribution($promptId: ID!) {\n  attribution(promptId: $promptId) {\n${fields.join('\n')}\n  }\n}`;
+}
+
+function setEditor(query, variables = {}) {
+  $('query').value = query;
+  $('variables').value = JSON.stringify(variables, null, 2);
+}
+
+async function runPreset(name, variables) {
+  const preset = PRESETS[name];
+  setEditor(preset.query, variables ?? preset.variables ?? {});
+  await run();
+}
+
+async function showAttribution(promptId) {
+  setEditor(attributionQuery(), { promptId });
+  await run();
+}
+
+async function listPrompts() {
+  const filter = {};
+  if ($('model-select').value !== '') filter.modelId = $('model-select').value;
+  if ($('prompt-filter').value.trim() !== '') filter.textContains = $('prompt-filter').value.trim();
+  await runPreset('prompts', { first: 50, filter });
+}
+
+async function loadSchema() {
+  const response = await gql('{ __schema { queryType { fields { name description args { name } } } types { name kind fields { name } } } }');
+  const root = response.data?.__schema;
+  if (!root) return;
+  for (const type of root.types) if (type.kind === 'OBJECT') schema.types.set(type.name, new Set((type.fields ?? []).map((f) => f.name)));
+  const list = $('schema-fields');
+  list.replaceChildren();
+  for (const field of root.queryType.fields) {
+    schema.queryFields.set(field.name, field);
+    const args = field.args.length > 0 ? `(${field.args.map((a) => a.name).join(', ')})` : '';
+    list.append(el('li', { title: field.description ?? '' }, `${field.name}${args}`));
+  }
+  $('attribution-hint').hidden = !schema.queryFields.has('attribution');
+}
+
+async function loadModels() {
+  const response = await gql('{ models { id name } }');
+  const select = $('model-select');
+  for (const model of response.data?.models ?? []) select.append(el('option', { value: model.id }, model.name));
+}
+
+async function refreshMe() {
+  const response = await gql('{ me { name role } }');
+  const me = response.data?.me;
+  $('me').textContent = response.errors ? `key rejected: ${response.errors[0].message}` : me ? `${me.name} (${me.role})` : 'anonymous';
+}
+
+function init() {
+  $('api-key').value = sessionStorage.getItem(KEY_STORAGE) ?? '';
+  $('api-key').addEventListener('change', () => {
+    sessionStorage.setItem(KEY_STORAGE, $('api-key').value.trim());
+    void refreshMe();
+  });
+  $('query-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    void run();
+  });
+  for (const area of [$('query'), $('variables')]) {
+    area.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        void run();
+      }
+    });
+  }
+  $('show-json').addEventListener('change', () => { $('raw').hidden = !$('show-json').checked; });
+  for (const button of document.querySelectorAll('[data-preset]')) button.addEventListener('click', () => void runPreset(button.dataset.preset));
+  $('load-prompts').addEventListener('click', () => void listPrompts());
+  document.body.dataset.ready = 'loading';
+  void Promise.all([loadSchema(), loadModels(), refreshMe()]).finally(() => { document.body.dataset.ready = 'true'; });
+}
+
+init();
