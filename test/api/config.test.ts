@@ -27,6 +27,10 @@ describe('parseConfig', () => {
       engineMemoryBytes: 4096 * 1024 * 1024,
       inProcessWorkers: true,
       bootstrapKnowledgeModel: true,
+      requireKeyForReads: false,
+      maxQueryDepth: 12,
+      maxQueryComplexity: 50_000,
+      maxBatchSize: 1000,
     });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.modelRoots)).toBe(true);
@@ -43,6 +47,19 @@ describe('parseConfig', () => {
       embeddedPostgresPort: 5499, modelRoots: ['/models', path.join(PROJECT_ROOT, 'local')], bodyLimitBytes: 2048, logLevel: 'debug',
       engineMemoryBytes: 64 * 1024 * 1024, inProcessWorkers: false, bootstrapKnowledgeModel: false,
     });
+  });
+
+  it('reads the access and limit settings', () => {
+    expect(parseConfig({
+      ATLAS_REQUIRE_KEY_FOR_READS: 'true', ATLAS_MAX_QUERY_DEPTH: '8', ATLAS_MAX_QUERY_COMPLEXITY: '1000', ATLAS_MAX_BATCH_SIZE: '50',
+    })).toMatchObject({ requireKeyForReads: true, maxQueryDepth: 8, maxQueryComplexity: 1000, maxBatchSize: 50 });
+    const problems = problemsOf({ ATLAS_REQUIRE_KEY_FOR_READS: 'maybe', ATLAS_MAX_QUERY_DEPTH: '1', ATLAS_MAX_BATCH_SIZE: '0' });
+    expect(problems).toHaveLength(3);
+    expect(problems).toEqual(expect.arrayContaining([
+      'ATLAS_MAX_QUERY_DEPTH must be an integer in [2, 1000]: got "1"',
+      'ATLAS_MAX_BATCH_SIZE must be an integer in [1, 1000000]: got "0"',
+      'ATLAS_REQUIRE_KEY_FOR_READS must be true or false: got "maybe"',
+    ]));
   });
 
   it('treats empty variables as unset', () => {
