@@ -62,8 +62,19 @@ export async function generateKnowledgeModel(outDir: string, seed = DEFAULT_SEED
     writeFileSync(join(tmp, 'dataset.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
     writeFileSync(join(tmp, 'mechanism.json'), JSON.stringify(describeMechanism(plan, mech), null, 2));
     writeFileSync(join(tmp, 'generator.json'), JSON.stringify({ version: GENERATOR_VERSION, seed, prompts: records.length }, null, 2));
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(tmp, dir);
+    // Another process (e.g. a parallel test worker) may have finished the same model first: the
+    // bytes are identical for a seed, so keep whichever is in place and never delete a current one.
+    if (isCurrent(dir, seed)) {
+      rmSync(tmp, { recursive: true, force: true });
+    } else {
+      rmSync(dir, { recursive: true, force: true });
+      try {
+        renameSync(tmp, dir);
+      } catch (e) {
+        if (!isCurrent(dir, seed)) throw e;
+        rmSync(tmp, { recursive: true, force: true });
+      }
+    }
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
     throw e;
@@ -77,17 +88,22 @@ export async function generateKnowledgeModel(outDir: string, seed = DEFAULT_SEED
  */
 export async function ensureKnowledgeModel(cacheDir = DEFAULT_CACHE_DIR, seed = DEFAULT_SEED): Promise<KnowledgeModelFiles> {
   const dir = join(resolve(cacheDir), 'knowledge-model');
-  const stamp = join(dir, 'generator.json');
-  const needed = ['config.json', 'model.safetensors', 'tokenizer.json', 'dataset.jsonl'];
-  if (existsSync(stamp) && needed.every((f) => existsSync(join(dir, f)))) {
-    try {
-      const s = JSON.parse(readFileSync(stamp, 'utf8')) as { version?: unknown; seed?: unknown };
-      if (s.version === GENERATOR_VERSION && s.seed === seed) return { dir, datasetPath: join(dir, 'dataset.jsonl') };
-    } catch {
-      // unreadable stamp: regenerate
-    }
-  }
+  if (isCurrent(dir, seed)) return { dir, datasetPath: join(dir, 'dataset.jsonl') };
   return generateKnowledgeModel(dir, seed);
+}
+
+/** True when `dir` holds a complete model written by this generator version with `seed`. */
+function isCurrent(dir: string, seed: number): boolean {
+  const stamp = join(dir, 'generator.json');
+  const needed = ['config.json', 'model.safetensors', 'tokenizer.json', 'dataset.jsonl', 'mechanism.json'];
+  if (!existsSync(stamp) || !needed.every((f) => existsSync(join(dir, f)))) return false;
+  try {
+    // Reason for the cast: checked field by field below.
+    const s = JSON.parse(readFileSync(stamp, 'utf8')) as { version?: unknown; seed?: unknown };
+    return s.version === GENERATOR_VERSION && s.seed === seed;
+  } catch {
+    return false;
+  }
 }
 
 function parseArgs(argv: readonly string[]): { out: string; seed: number } {
