@@ -32,6 +32,7 @@ const MAPPERS = {
   ApiKey: './prisma/client.js#ApiKey',
   AttributionRun: './prisma/client.js#AttributionRun',
   NeuronScore: './prisma/client.js#NeuronScore',
+  NeuronHit: '../neuron-search.js#NeuronHit',
 };
 
 /** The printed schema and the resolver types, as the files should read. */

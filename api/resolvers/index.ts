@@ -3,6 +3,7 @@ import type { Resolvers } from '../generated/graphql.js';
 import { Annotation, annotationMutations, annotationQueries, neuronAnnotationFields } from './annotation.js';
 import { attributionQueries, AttributionRunType, NeuronProjection, NeuronScoreType } from './attribution.js';
 import { healthQueries } from './health.js';
+import { NeuronHit, NeuronPageFields, neuronSearchQueries } from './neuron-search.js';
 import { ApiKey, keyMutations, keyQueries } from './keys.js';
 import { KnowledgeType, Model, modelMutations, modelQueries } from './model.js';
 import { Neuron } from './neuron.js';
@@ -13,14 +14,15 @@ import { DateTime } from './scalars.js';
 /** The resolver map handed to Apollo Server. */
 export const resolvers: Resolvers = {
   DateTime,
-  Query: { ...healthQueries, ...nodeQueries, ...modelQueries, ...promptQueries, ...keyQueries, ...annotationQueries, ...attributionQueries },
+  Query: { ...healthQueries, ...nodeQueries, ...modelQueries, ...promptQueries, ...keyQueries, ...annotationQueries, ...attributionQueries, ...neuronSearchQueries },
   Mutation: { ...promptMutations, ...keyMutations, ...annotationMutations, ...modelMutations },
   Node,
   Model,
   KnowledgeType,
   Prompt,
   ApiKey,
-  Neuron: { ...Neuron, ...neuronAnnotationFields, ...NeuronProjection },
+  Neuron: { ...Neuron, ...neuronAnnotationFields, ...NeuronProjection, ...NeuronPageFields },
+  NeuronHit,
   AttributionRun: AttributionRunType,
   NeuronScore: NeuronScoreType,
   Annotation,
