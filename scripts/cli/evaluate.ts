@@ -73,18 +73,20 @@ export async function main(argv: string[]): Promise<number> {
     if (!v.dataset) throw new UsageError('--dataset FILE is required');
     const methods = v.methods === undefined ? undefined : v.methods.split(',').map((m) => parseMethod(m.trim()));
     const perType = intOption('per-type', v['per-type']);
+    const filterTop = intOption('filter-top', v['filter-top']);
+    const settings = {
+      k: intOption('k', v.k), methods, valueAttention: intOption('value-attention', v['value-attention']), valueFfn: intOption('value-ffn', v['value-ffn']),
+      queryNeurons: intOption('query-neurons', v['query-neurons']), seed: intOption('seed', v.seed), mapTop: 0,
+    };
     const records = readDataset(v.dataset);
     model = await loadModel(v.model);
     const bar1 = progressBar('filter  ');
-    const { kept, report: filter } = await filterDataset(model, records, { topK: intOption('filter-top', v['filter-top']), typeCandidates: v['type-candidates'] ?? false },
+    const { kept, report: filter } = await filterDataset(model, records, { topK: filterTop, typeCandidates: v['type-candidates'] ?? false },
       (d, t) => bar1.update(d, t));
     bar1.end();
     const chosen = perType === undefined ? kept : firstPerType(kept, perType);
     const bar2 = progressBar('evaluate');
-    const rep = await evaluateSentences(model, chosen, {
-      k: intOption('k', v.k), methods, valueAttention: intOption('value-attention', v['value-attention']), valueFfn: intOption('value-ffn', v['value-ffn']),
-      queryNeurons: intOption('query-neurons', v['query-neurons']), seed: intOption('seed', v.seed), mapTop: 0,
-    }, (d, t) => bar2.update(d, t));
+    const rep = await evaluateSentences(model, chosen, settings, (d, t) => bar2.update(d, t));
     bar2.end();
     if (v.json) {
       const doc = {
