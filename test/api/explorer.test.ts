@@ -13,7 +13,6 @@ import { startTestServer, type TestServer } from '../support/test-server.js';
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) {
-  // eslint-disable-next-line no-console -- the skip reason belongs in the test output
   console.warn(`test/api/explorer.test.ts skipped: ${CHROMIUM} is missing (apt-get update && apt-get install -y chromium)`);
 }
 const describeWithChromium = haveChromium ? describe : describe.skip;

@@ -70,12 +70,14 @@ const BAR_COLUMNS = /(^|\.)(score|prob|attention|ffn)$/;
 
 function rowActions(row) {
   const actions = [];
-  const id = decodeGlobalId(row.id ?? '');
+  // A NeuronScore row links to its neuron.
+  const globalId = row.id ?? row.neuron?.id ?? '';
+  const id = decodeGlobalId(globalId);
   if (id?.type === 'Prompt' && schema.queryFields.has('attribution')) {
     actions.push(el('button', { type: 'button', class: 'attribution', onclick: () => showAttribution(row.id) }, 'attribution'));
   }
   if (id?.type === 'Neuron') {
-    actions.push(el('button', { type: 'button', onclick: () => runPreset('neuron', { id: row.id }) }, 'annotations'));
+    actions.push(el('button', { type: 'button', class: 'neuron', onclick: () => showNeuron(globalId) }, 'neuron'));
   }
   return actions;
 }
@@ -185,12 +187,17 @@ const PRESETS = {
 }`,
     variables: { first: 50 },
   },
-  neuron: {
-    query: `query Neuron($id: ID!) {
-  node(id: $id) { id ... on Neuron { kind layer head index annotations { id label note tags author version updatedAt } } }
-}`,
-  },
 };
+
+/** A neuron's page: identity, vocabulary projection (when the server has it) and annotations. */
+async function showNeuron(id) {
+  const projection = schema.types.get('Neuron')?.has('projection')
+    ? ' top: projection(side: TOP, first: 10) { rank text logit } bottom: projection(side: BOTTOM, first: 10) { rank text logit }' : '';
+  setEditor(`query Neuron($id: ID!) {
+  node(id: $id) { id ... on Neuron { kind layer head index${projection} annotations { id label note tags author version updatedAt } } }
+}`, { id });
+  await run();
+}
 
 /** The attribution query, keeping only the AttributionRun fields this server has. */
 function attributionQuery() {

@@ -1,0 +1,75 @@
+// The explorer's attribution view in headless Chromium on the knowledge model: pick a prompt in the
+// prompts table, and the run's target, top predictions and top value neurons appear as tables.
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { bootstrapKnowledgeModel } from '../../api/bootstrap.js';
+import { PROJECT_ROOT } from '../../api/config.js';
+import { EngineService } from '../../api/engine-service.js';
+import type { Logger } from '../../api/logger.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) console.warn(`test/api/explorer-attribution.test.ts skipped: ${CHROMIUM} is missing (apt-get update && apt-get install -y chromium)`);
+const describeWithChromium = haveChromium ? describe : describe.skip;
+const quiet: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
+describeWithChromium('explorer attribution view', () => {
+  let db: TestDatabase;
+  let engine: EngineService;
+  let server: TestServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    engine = new EngineService({ memoryBytes: 512 * 1024 * 1024 });
+    server = await startTestServer(db.prisma, { engine });
+    await bootstrapKnowledgeModel(db.prisma, engine, quiet, path.join(PROJECT_ROOT, '.cache'));
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    await engine?.close();
+    await db?.drop();
+  });
+
+  it('shows the attribution of a picked prompt as tables of top neurons', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    await page.goto(new URL('/', server.url).href);
+    await page.waitForSelector('body[data-ready="true"]');
+    await page.selectOption('#model-select', { label: 'knowledge-model' });
+    await page.fill('#prompt-filter', 'capital');
+    await page.click('#load-prompts');
+    await page.locator('#results button.attribution').first().click({ timeout: 20_000 });
+    const ffn = page.locator('[data-field="ffnNeurons"] table');
+    await ffn.waitFor({ timeout: 60_000 });
+    expect(await page.locator('#errors').textContent()).toBe('');
+    expect(await ffn.locator('tbody tr').count()).toBe(20);
+    expect(await ffn.locator('th').allTextContents()).toEqual(expect.arrayContaining(['rank', 'score', 'neuron.layer', 'neuron.index']));
+    const ranks = (await ffn.locator('tbody tr td:first-child').allTextContents()).map(Number);
+    expect(ranks).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(await page.locator('[data-field="topPredictions"] tbody tr').count()).toBe(10);
+    expect(await page.locator('[data-field="attribution"] > table.kv th', { hasText: 'target.prob' }).count()).toBe(1);
+    const dir = path.join(PROJECT_ROOT, '.cache', 'screenshots');
+    await mkdir(dir, { recursive: true });
+    await page.screenshot({ path: path.join(dir, 'explorer-attribution.png'), fullPage: true });
+    // A neuron row opens the neuron: its vocabulary projection (top and bottom tokens) and annotations.
+    await ffn.locator('button.neuron').first().click();
+    await page.locator('[data-field="top"] table').waitFor({ timeout: 30_000 });
+    expect(await page.locator('[data-field="top"] tbody tr').count()).toBe(10);
+    expect(await page.locator('[data-field="bottom"] tbody tr').count()).toBe(10);
+    expect(await page.locator('#errors').textContent()).toBe('');
+    await page.screenshot({ path: path.join(dir, 'explorer-neuron.png'), fullPage: true });
+    expect(problems).toEqual([]);
+  }, 120_000);
+});
