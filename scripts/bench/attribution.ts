@@ -41,19 +41,23 @@ function promptIds(n: number, vocab: number): number[] {
 
 async function timeAttribution(model: LoadedModel, ids: number[], top: number, exactAll: boolean, repeat: number) {
   const runs: number[] = [];
+  const cpu: number[] = [];
   let res: AttributionResult | null = null;
   let forwardMs = 0;
   for (let r = 0; r < repeat; r++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const cache = await forward(model, ids);
     const t1 = performance.now();
     res = await attributeCache(model, cache, { top, exactAll });
     runs.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push(Math.round((c.user + c.system) / 1000));
     forwardMs = t1 - t0;
   }
   const r = res!; // repeat >= 1
   return {
-    warmMs: Math.min(...runs.slice(exactAll ? 0 : 1).concat(runs.length === 1 ? runs : [])), runsMs: runs.map(Math.round), forwardMs: Math.round(forwardMs),
+    warmMs: Math.min(...runs.slice(exactAll ? 0 : 1).concat(runs.length === 1 ? runs : [])), runsMs: runs.map(Math.round), cpuMs: cpu, forwardMs: Math.round(forwardMs),
     phasesMs: r.stats.ms, ffnScored: r.stats.ffnScored, ffnCandidates: r.stats.ffnCandidates,
     attentionScored: r.stats.attentionScored, attentionCandidates: r.stats.attentionCandidates,
     topFfn: r.ffnNeurons.slice(0, 3).map((n) => [n.layer, n.neuron, +n.score.toFixed(6)]),
@@ -73,8 +77,10 @@ async function runCase(name: CaseName, top: number, repeat: number): Promise<Rec
     if (name === 'bulk') {
       await projectNeuron(model, { kind: 'ffn', layer: 0, neuron: 0 }, 20); // compiles the TopK session
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       const layers = await bulkProjectFfn(model, 20);
-      return { shape, neurons: layers.length * model.config.dMlp, k: 20, ms: Math.round(performance.now() - t0), loadMs: Math.round(loadMs), note: 'after one single-neuron projection (session compiled)' };
+      const c = process.cpuUsage(c0);
+      return { shape, neurons: layers.length * model.config.dMlp, k: 20, ms: Math.round(performance.now() - t0), cpuMs: Math.round((c.user + c.system) / 1000), loadMs: Math.round(loadMs), note: 'after one single-neuron projection (session compiled)' };
     }
     const res = await timeAttribution(model, ids, top, name === 'brute', name === 'brute' ? 1 : repeat);
     return { shape, top, promptTokens: ids.length, loadMs: Math.round(loadMs), ...res };
@@ -108,7 +114,8 @@ export async function main(argv: string[]): Promise<void> {
   for (const c of wanted) benchCheckpoint(c === 'large' ? 'gpt2-large' : 'gpt2-small');
   const results: Record<string, Record<string, unknown>> = {};
   for (const c of wanted) results[c] = child(c, top, repeat);
-  const summary: Record<string, unknown> = { machine: { cpus: (await import('node:os')).cpus().length } };
+  const os = await import('node:os');
+  const summary: Record<string, unknown> = { machine: { cpus: os.cpus().length, loadAverage1m: os.loadavg()[0] } };
   const p = results.pruned;
   const b = results.brute;
   if (p && b && !p.error && !b.error) {
