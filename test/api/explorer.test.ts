@@ -110,4 +110,24 @@ describeWithChromium('explorer page in headless Chromium', () => {
     await page.screenshot({ path: path.join(dir, 'explorer.png'), fullPage: true });
     expect(problems).toEqual([]);
   });
+
+  it('with ATLAS_REQUIRE_KEY_FOR_READS, loads the schema and models once a key is entered', async () => {
+    const closed = await startTestServer(db.prisma, { requireKeyForReads: true });
+    const closedPage = await browser.newPage();
+    try {
+      await closedPage.goto(new URL('/', closed.url).href);
+      await closedPage.waitForSelector('body[data-ready="true"]');
+      expect(await closedPage.locator('#me').textContent()).toMatch(/^no key: this operation needs an API key with role READER/);
+      expect(await closedPage.locator('#schema-fields li').count()).toBe(0);
+      await closedPage.fill('#api-key', annotatorKey);
+      await closedPage.dispatchEvent('#api-key', 'change');
+      await closedPage.locator('#model-select option', { hasText: 'tiny-gpt2' }).waitFor({ state: 'attached', timeout: 10_000 });
+      await closedPage.locator('#schema-fields li', { hasText: 'prompts(' }).waitFor({ timeout: 10_000 });
+      expect(await closedPage.locator('#model-select option').count()).toBe(2);
+      expect(await closedPage.locator('#me').textContent()).toBe('alice (ANNOTATOR)');
+    } finally {
+      await closedPage.close();
+      await closed.stop();
+    }
+  });
 });

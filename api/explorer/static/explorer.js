@@ -257,20 +257,23 @@ async function loadSchema() {
 async function loadModels() {
   const response = await gql('{ models { id name } }');
   const select = $('model-select');
+  select.replaceChildren(el('option', { value: '' }, 'any model'));
   for (const model of response.data?.models ?? []) select.append(el('option', { value: model.id }, model.name));
 }
 
 async function refreshMe() {
   const response = await gql('{ me { name role } }');
   const me = response.data?.me;
-  $('me').textContent = response.errors ? `key rejected: ${response.errors[0].message}` : me ? `${me.name} (${me.role})` : 'anonymous';
+  const keyGiven = $('api-key').value.trim() !== '';
+  $('me').textContent = response.errors ? `${keyGiven ? 'key rejected' : 'no key'}: ${response.errors[0].message}` : me ? `${me.name} (${me.role})` : 'anonymous';
 }
 
 function init() {
   $('api-key').value = sessionStorage.getItem(KEY_STORAGE) ?? '';
   $('api-key').addEventListener('change', () => {
     sessionStorage.setItem(KEY_STORAGE, $('api-key').value.trim());
-    void refreshMe();
+    // With ATLAS_REQUIRE_KEY_FOR_READS the schema and models only load once a key is given.
+    void Promise.all([refreshMe(), loadSchema(), loadModels()]);
   });
   $('query-form').addEventListener('submit', (event) => {
     event.preventDefault();
