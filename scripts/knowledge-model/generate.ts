@@ -14,7 +14,7 @@ import { buildMechanism } from './mechanism.js';
 import { planFacts } from './plan.js';
 
 /** Bump when the facts, the mechanism or the file layout change: cached models are regenerated. */
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 export const DEFAULT_SEED = 20240;
 export const DEFAULT_CACHE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../.cache');
 

@@ -65,7 +65,7 @@ const REL_V = 0.3;
 const REL_O = 1;
 const VALUE_WRITE = 3;
 const VALUE_PRE = 3;
-const SUPPRESS_PRE = 4;
+const SUPPRESS_PRE = 4.5;
 const SUPPRESS_WRITE = 0.3;
 const CONFOUNDERS_PER_LAYER = 6;
 
@@ -162,8 +162,8 @@ export function buildMechanism(plan: FactPlan, seed: number): Mechanism {
       setValue(b, hn.neuron, scale(tokenDir(token), 6), d);
       highNorm.push(hn);
       const lc = take(layer);
-      setKey(b, lc.neuron, gaussian(d, rng), 0.002, 6, dMlp);
-      setValue(b, lc.neuron, scale(irrelevant(), 0.12), d);
+      setKey(b, lc.neuron, gaussian(d, rng), 0.002, 12, dMlp);
+      setValue(b, lc.neuron, scale(irrelevant(), 0.06), d);
       largeCoefficient.push(lc);
     }
   }
