@@ -73,6 +73,25 @@ export function topPrediction(cache: ForwardCache): number {
   return best;
 }
 
+/**
+ * Only the top-k FFN neurons by `method` for `cache` (no attention, layer or query scores): the
+ * cheap path for dataset-wide evaluations. Same validation and errors as attributeCache.
+ */
+export async function rankFfnNeurons(model: AttributionModel, cache: ForwardCache,
+  opts: Pick<AttributeOptions, 'target' | 'top' | 'method' | 'exactAll'> = {}): Promise<{ target: number; neurons: FfnNeuronScore[] }> {
+  const cfg = model.config;
+  checkPrompt(cfg, cache.ids);
+  const target = opts.target === undefined ? topPrediction(cache) : checkTargetId(cfg, opts.target);
+  const k = checkK(opts.top ?? 300, cfg.nLayers * cfg.dMlp, 'top');
+  const ctx = await buildContext(model, cache, target);
+  const ffn = new FfnFamily(ctx);
+  const top = await rankFfn(ctx, ffn, opts.method ?? 'log-prob-increase', k, opts.exactAll ?? false);
+  return {
+    target,
+    neurons: Array.from(top.indices, (i, r) => ({ layer: ffn.layerOf(i), neuron: ffn.neuronOf(i), score: top.scores[r], coefficient: ffn.coefficient(i) })),
+  };
+}
+
 /** Attribution from an existing forward cache of `model` (see attribute). */
 export async function attributeCache(model: AttributionModel, cache: ForwardCache, opts: AttributeOptions = {}): Promise<AttributionResult> {
   const cfg = model.config;
