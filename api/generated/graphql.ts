@@ -48,6 +48,8 @@ export type Query = {
   node?: Maybe<Node>;
   /** The annotation with this ID; NOT_FOUND when there is none. */
   annotation: Annotation;
+  /** Annotations, oldest first. `first` in [0, 100] (default 20). */
+  annotations: AnnotationConnection;
   /**
    * The run of a stored prompt: the cached one, or computed now (identical concurrent requests,
    * even from other server processes, compute once).
@@ -81,6 +83,13 @@ export type QueryNodeArgs = {
 
 export type QueryAnnotationArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryAnnotationsArgs = {
+  filter?: InputMaybe<AnnotationFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -252,6 +261,29 @@ export type UpdateAnnotationInput = {
   label?: InputMaybe<Scalars['String']['input']>;
   note?: InputMaybe<Scalars['String']['input']>;
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+export type AnnotationEdge = {
+  __typename?: 'AnnotationEdge';
+  cursor: Scalars['String']['output'];
+  node: Annotation;
+};
+
+export type AnnotationConnection = {
+  __typename?: 'AnnotationConnection';
+  edges: Array<AnnotationEdge>;
+  pageInfo: PageInfo;
+};
+
+/** Every condition given must hold. */
+export type AnnotationFilter = {
+  neuronId?: InputMaybe<Scalars['ID']['input']>;
+  /** Name of the API key that wrote the latest version. */
+  author?: InputMaybe<Scalars['String']['input']>;
+  /** Has this tag (exact match). */
+  tag?: InputMaybe<Scalars['String']['input']>;
+  /** Case-insensitive substring of the label. */
+  labelContains?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type DeleteAnnotationPayload = {
@@ -817,6 +849,9 @@ export type ResolversTypes = {
   AnnotationRevision: ResolverTypeWrapper<AnnotationRevisionRow>;
   CreateAnnotationInput: CreateAnnotationInput;
   UpdateAnnotationInput: UpdateAnnotationInput;
+  AnnotationEdge: ResolverTypeWrapper<Omit<AnnotationEdge, 'node'> & { node: ResolversTypes['Annotation'] }>;
+  AnnotationConnection: ResolverTypeWrapper<Omit<AnnotationConnection, 'edges'> & { edges: Array<ResolversTypes['AnnotationEdge']> }>;
+  AnnotationFilter: AnnotationFilter;
   DeleteAnnotationPayload: ResolverTypeWrapper<DeleteAnnotationPayload>;
   AttributionMethod: AttributionMethod;
   RunStatus: RunStatus;
@@ -876,6 +911,9 @@ export type ResolversParentTypes = {
   AnnotationRevision: AnnotationRevisionRow;
   CreateAnnotationInput: CreateAnnotationInput;
   UpdateAnnotationInput: UpdateAnnotationInput;
+  AnnotationEdge: Omit<AnnotationEdge, 'node'> & { node: ResolversParentTypes['Annotation'] };
+  AnnotationConnection: Omit<AnnotationConnection, 'edges'> & { edges: Array<ResolversParentTypes['AnnotationEdge']> };
+  AnnotationFilter: AnnotationFilter;
   DeleteAnnotationPayload: DeleteAnnotationPayload;
   AttributionTargetInput: AttributionTargetInput;
   TokenProbability: TokenProbability;
@@ -936,6 +974,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   health?: Resolver<ResolversTypes['Health'], ParentType, ContextType>;
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
   annotation?: Resolver<ResolversTypes['Annotation'], ParentType, ContextType, RequireFields<QueryAnnotationArgs, 'id'>>;
+  annotations?: Resolver<ResolversTypes['AnnotationConnection'], ParentType, ContextType, Partial<QueryAnnotationsArgs>>;
   attribution?: Resolver<ResolversTypes['AttributionRun'], ParentType, ContextType, RequireFields<QueryAttributionArgs, 'promptId' | 'method'>>;
   attribute?: Resolver<ResolversTypes['AttributionRun'], ParentType, ContextType, RequireFields<QueryAttributeArgs, 'input'>>;
   me?: Resolver<Maybe<ResolversTypes['Me']>, ParentType, ContextType>;
@@ -980,6 +1019,16 @@ export type AnnotationRevisionResolvers<ContextType = Context, ParentType extend
   note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   tags?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type AnnotationEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AnnotationEdge'] = ResolversParentTypes['AnnotationEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Annotation'], ParentType, ContextType>;
+};
+
+export type AnnotationConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AnnotationConnection'] = ResolversParentTypes['AnnotationConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['AnnotationEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
 };
 
 export type DeleteAnnotationPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DeleteAnnotationPayload'] = ResolversParentTypes['DeleteAnnotationPayload']> = {
@@ -1199,6 +1248,8 @@ export type Resolvers<ContextType = Context> = {
   Mutation?: MutationResolvers<ContextType>;
   Annotation?: AnnotationResolvers<ContextType>;
   AnnotationRevision?: AnnotationRevisionResolvers<ContextType>;
+  AnnotationEdge?: AnnotationEdgeResolvers<ContextType>;
+  AnnotationConnection?: AnnotationConnectionResolvers<ContextType>;
   DeleteAnnotationPayload?: DeleteAnnotationPayloadResolvers<ContextType>;
   TokenProbability?: TokenProbabilityResolvers<ContextType>;
   AttributionTarget?: AttributionTargetResolvers<ContextType>;

@@ -3,13 +3,26 @@ import type { AnnotationResolvers, MutationResolvers, NeuronResolvers, QueryReso
 import { createAnnotation, deleteAnnotation, updateAnnotation } from '../annotations.js';
 import { requireRole } from '../auth/require-role.js';
 import { notFound } from '../errors.js';
-import { fromGlobalId, toGlobalId } from '../relay.js';
+import type { AnnotationWhereInput } from '../generated/prisma/models.js';
+import { fromGlobalId, parsePage, toConnection, toGlobalId } from '../relay.js';
 
-export const annotationQueries: Pick<QueryResolvers, 'annotation'> = {
+export const annotationQueries: Pick<QueryResolvers, 'annotation' | 'annotations'> = {
   annotation: async (_parent, args, { loaders }) => {
     const found = await loaders.annotationById.load(fromGlobalId(args.id, 'Annotation'));
     if (found === null) throw notFound('Annotation', args.id);
     return found;
+  },
+  annotations: async (_parent, args, { prisma }) => {
+    const page = parsePage(args);
+    const filter = args.filter ?? {};
+    const where: AnnotationWhereInput = {
+      ...(filter.neuronId == null ? {} : { neuronId: fromGlobalId(filter.neuronId, 'Neuron', 'filter.neuronId') }),
+      ...(filter.author == null ? {} : { author: filter.author }),
+      ...(filter.tag == null ? {} : { tags: { has: filter.tag } }),
+      ...(filter.labelContains == null ? {} : { label: { contains: filter.labelContains, mode: 'insensitive' } }),
+      ...(page.afterId === null ? {} : { id: { gt: page.afterId } }),
+    };
+    return toConnection(await prisma.annotation.findMany({ where, orderBy: { id: 'asc' }, take: page.take + 1 }), page);
   },
 };
 

@@ -17,7 +17,7 @@ beforeAll(async () => {
   const model = await db.prisma.model.create({
     data: { name: 'tiny', architecture: 'GPT2', sourcePath: '/m/tiny', config: {}, weightsChecksum: 'x' },
   });
-  for (let i = 0; i < 12; i++) {
+  for (let i = 0; i < 14; i++) {
     const neuron = await db.prisma.neuron.create({ data: { modelId: model.id, kind: i % 2 === 0 ? 'FFN' : 'ATTENTION', layer: 1, head: i % 2 === 0 ? -1 : 3, index: i } });
     neuronIds.push(toGlobalId('Neuron', neuron.id));
   }
@@ -150,6 +150,44 @@ describe('deleteAnnotation', () => {
     expect(gone.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     const again = await server.graphql(DELETE, { id: created.id, v: 2 }, auth.alice);
     expect(again.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('annotations (connection)', () => {
+  const LIST = `query($filter: AnnotationFilter, $first: Int, $after: String) {
+    annotations(filter: $filter, first: $first, after: $after) { edges { node { label author tags neuron { index } } } pageInfo { hasNextPage endCursor } }
+  }`;
+
+  it('filters by neuron, author, tag and label, and pages oldest first', async () => {
+    const neuron = neuronIds[12] ?? '';
+    for (const [label, who, tags] of [['alpha one', 'alice', ['x']], ['beta', 'bob', ['x', 'y']], ['Alpha two', 'bob', ['y']]] as const) {
+      const res = await server.graphql(CREATE, { input: { neuronId: neuron, label, tags } }, auth[who]);
+      expect(res.body.errors).toBeUndefined();
+    }
+    const labels = async (filter: Record<string, unknown>) => {
+      const res = await server.graphql(LIST, { filter: { neuronId: neuron, ...filter } });
+      expect(res.body.errors).toBeUndefined();
+      return res.body.data.annotations.edges.map((e: { node: { label: string } }) => e.node.label);
+    };
+    expect(await labels({})).toEqual(['alpha one', 'beta', 'Alpha two']);
+    expect(await labels({ author: 'bob' })).toEqual(['beta', 'Alpha two']);
+    expect(await labels({ tag: 'x' })).toEqual(['alpha one', 'beta']);
+    expect(await labels({ labelContains: 'ALPHA' })).toEqual(['alpha one', 'Alpha two']);
+    expect(await labels({ author: 'bob', tag: 'x' })).toEqual(['beta']);
+    const first = await server.graphql(LIST, { filter: { neuronId: neuron }, first: 2 });
+    expect(first.body.data.annotations.pageInfo.hasNextPage).toBe(true);
+    const rest = await server.graphql(LIST, { filter: { neuronId: neuron }, first: 2, after: first.body.data.annotations.pageInfo.endCursor });
+    expect(rest.body.data.annotations.edges.map((e: { node: { label: string } }) => e.node.label)).toEqual(['Alpha two']);
+    expect(rest.body.data.annotations.pageInfo.hasNextPage).toBe(false);
+  });
+
+  it.each([
+    [{ first: 101 }, /first must be in \[0, 100\]: got 101/],
+    [{ filter: { neuronId: toGlobalId('Model', 1) } }, /filter.neuronId must be a Neuron ID/],
+  ])('EXPECTED FAILURE: %j is BAD_USER_INPUT', async (variables, message) => {
+    const res = await server.graphql(LIST, variables);
+    expect(res.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(res.body.errors?.[0]?.message).toMatch(message);
   });
 });
 

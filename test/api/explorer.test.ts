@@ -39,6 +39,8 @@ describeWithChromium('explorer page in headless Chromium', () => {
       await db.prisma.prompt.create({ data: { text, expectedAnswer: answer, knowledgeTypeId: capital.id, modelId: model.id } });
     }
     annotatorKey = (await createApiKey(db.prisma, 'alice', 'ANNOTATOR')).key;
+    const neuron = await db.prisma.neuron.create({ data: { modelId: model.id, kind: 'ATTENTION', layer: 2, head: 1, index: 7 } });
+    await db.prisma.annotation.create({ data: { neuronId: neuron.id, label: 'mover head', author: 'alice', tags: ['capital'] } });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -82,6 +84,13 @@ describeWithChromium('explorer page in headless Chromium', () => {
     await page.locator('#results td', { hasText: 'tiny-gpt2' }).waitFor({ timeout: 10_000 });
     expect(await page.locator('#results th').allTextContents()).toEqual(expect.arrayContaining(['name', 'config.nLayers', 'config.dVocab']));
     expect(await page.locator('#query').inputValue()).toContain('models');
+  });
+
+  it('the Annotations preset lists annotations with their neuron', async () => {
+    await page.click('button[data-preset="annotations"]');
+    await page.locator('#results td', { hasText: 'mover head' }).waitFor({ timeout: 10_000 });
+    expect(await page.locator('#results th').allTextContents()).toEqual(expect.arrayContaining(['label', 'author', 'neuron.layer', 'neuron.model.name']));
+    expect(await page.locator('#results button.neuron').count()).toBe(1);
   });
 
   it('filters prompts by model and text from the side panel', async () => {

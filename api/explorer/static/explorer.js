@@ -70,14 +70,14 @@ const BAR_COLUMNS = /(^|\.)(score|prob|attention|ffn)$/;
 
 function rowActions(row) {
   const actions = [];
-  // A NeuronScore row links to its neuron.
-  const globalId = row.id ?? row.neuron?.id ?? '';
-  const id = decodeGlobalId(globalId);
-  if (id?.type === 'Prompt' && schema.queryFields.has('attribution')) {
+  const own = decodeGlobalId(row.id ?? '');
+  if (own?.type === 'Prompt' && schema.queryFields.has('attribution')) {
     actions.push(el('button', { type: 'button', class: 'attribution', onclick: () => showAttribution(row.id) }, 'attribution'));
   }
-  if (id?.type === 'Neuron') {
-    actions.push(el('button', { type: 'button', class: 'neuron', onclick: () => showNeuron(globalId) }, 'neuron'));
+  // A neuron row, or a row about a neuron (a score, an annotation), links to the neuron.
+  const neuronId = own?.type === 'Neuron' ? row.id : decodeGlobalId(row.neuron?.id ?? '')?.type === 'Neuron' ? row.neuron.id : null;
+  if (neuronId !== null) {
+    actions.push(el('button', { type: 'button', class: 'neuron', onclick: () => showNeuron(neuronId) }, 'neuron'));
   }
   return actions;
 }
@@ -178,6 +178,15 @@ const PRESETS = {
   knowledgeTypes: { query: '{ knowledgeTypes { id name description } }' },
   health: { query: '{ health { database engine } }' },
   me: { query: '{ me { name role } }' },
+  annotations: {
+    query: `query Annotations($filter: AnnotationFilter, $first: Int) {
+  annotations(filter: $filter, first: $first) {
+    edges { node { id label note tags author version updatedAt neuron { id kind layer head index model { name } } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`,
+    variables: { first: 50, filter: {} },
+  },
   prompts: {
     query: `query Prompts($filter: PromptFilter, $first: Int) {
   prompts(first: $first, filter: $filter) {
