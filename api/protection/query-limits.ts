@@ -2,7 +2,7 @@
 // rule) and estimated complexity (complexity-rule.ts). Both report GRAPHQL_VALIDATION_FAILED
 // (HTTP 400) with `extensions.reason` naming the limit.
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
-import { GraphQLError, type ValidationRule } from 'graphql';
+import { GraphQLError, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
 import { complexityRule } from './complexity-rule.js';
 
 export interface QueryLimits {
@@ -32,4 +32,13 @@ export function queryLimitRules(limits: QueryLimits): ValidationRule[] {
     }],
   });
   return [depth, complexityRule({ maxComplexity: limits.maxComplexity })];
+}
+
+/**
+ * graphql's `validate` with the specified rules plus `limits`: for graphql-ws's `validate` option,
+ * so operations over WebSockets meet the same limits as over HTTP.
+ */
+export function validateWithLimits(limits: QueryLimits): (schema: GraphQLSchema, document: DocumentNode) => readonly GraphQLError[] {
+  const rules = [...specifiedRules, ...queryLimitRules(limits)];
+  return (schema, document) => validate(schema, document, rules);
 }
