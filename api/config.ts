@@ -29,6 +29,10 @@ export interface Config {
   readonly inProcessWorkers: boolean;
   /** Generate, register and import the knowledge model at start (ATLAS_BOOTSTRAP_KNOWLEDGE_MODEL, default true). */
   readonly bootstrapKnowledgeModel: boolean;
+  /** A job active this long without finishing (e.g. its worker was killed) is failed and retried (ATLAS_JOB_EXPIRE_SECONDS, default 3600). */
+  readonly jobExpireSeconds: number;
+  /** Retries of a failed job (ATLAS_JOB_RETRY_LIMIT, default 3). */
+  readonly jobRetryLimit: number;
   /** Largest accepted request body in bytes (ATLAS_BODY_LIMIT_BYTES, default 1 MiB). */
   readonly bodyLimitBytes: number;
   /** Queries and subscriptions need an API key too (ATLAS_REQUIRE_KEY_FOR_READS, default false). */
@@ -91,6 +95,8 @@ export function parseConfig(env: Env): Config {
   };
   const inProcessWorkers = flag('ATLAS_IN_PROCESS_WORKERS', true);
   const bootstrapKnowledgeModel = flag('ATLAS_BOOTSTRAP_KNOWLEDGE_MODEL', true);
+  const jobExpireSeconds = integer('ATLAS_JOB_EXPIRE_SECONDS', 3600, 1, 86_400);
+  const jobRetryLimit = integer('ATLAS_JOB_RETRY_LIMIT', 3, 0, 100);
   const requireKeyForReads = flag('ATLAS_REQUIRE_KEY_FOR_READS', false);
   const maxQueryDepth = integer('ATLAS_MAX_QUERY_DEPTH', 12, 2, 1000);
   const maxQueryComplexity = integer('ATLAS_MAX_QUERY_COMPLEXITY', 50_000, 10, 1_000_000_000);
@@ -126,6 +132,8 @@ export function parseConfig(env: Env): Config {
     engineMemoryBytes: engineMemoryMb * 1024 * 1024,
     inProcessWorkers,
     bootstrapKnowledgeModel,
+    jobExpireSeconds,
+    jobRetryLimit,
     bodyLimitBytes,
     requireKeyForReads,
     maxQueryDepth,

@@ -4,6 +4,7 @@ import { resolveCaller, type Caller } from './auth/caller.js';
 import type { PrismaClient } from './database/prisma.js';
 import type { EngineService } from './engine-service.js';
 import type { EngineStatus } from './engine-status.js';
+import type { JobQueue } from './jobs.js';
 import { apiError, ErrorCode } from './errors.js';
 import { createLoaders, type Loaders } from './loaders.js';
 
@@ -15,6 +16,8 @@ export interface ServerDeps {
   readonly engine: EngineService;
   /** Folders registerModel accepts checkpoints from. */
   readonly modelRoots: readonly string[];
+  /** The background job queue; null when the server runs without one (then job mutations fail). */
+  readonly jobs: JobQueue | null;
 }
 
 export interface Context extends ServerDeps {

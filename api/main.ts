@@ -9,6 +9,7 @@ import { applyMigrations } from './database/migrate.js';
 import { createPrisma, type PrismaClient } from './database/prisma.js';
 import { bootstrapKnowledgeModel } from './bootstrap.js';
 import { EngineService } from './engine-service.js';
+import { JOB_KINDS, JobQueue } from './jobs.js';
 import { createLogger, type Logger } from './logger.js';
 import { startApiServer, type ApiServer } from './server.js';
 
@@ -20,6 +21,7 @@ interface Running {
   prisma: PrismaClient | null;
   server: ApiServer | null;
   engine: EngineService | null;
+  jobs: JobQueue | null;
 }
 
 async function start(config: Config, log: Logger, running: Running): Promise<void> {
@@ -42,6 +44,12 @@ async function start(config: Config, log: Logger, running: Running): Promise<voi
   running.prisma = createPrisma(url);
   const engine = new EngineService({ memoryBytes: config.engineMemoryBytes });
   running.engine = engine;
+  const jobs = await JobQueue.start(running.prisma, {
+    url, expireSeconds: config.jobExpireSeconds, retryLimit: config.jobRetryLimit, log, maintenanceSeconds: Math.min(60, config.jobExpireSeconds),
+  });
+  running.jobs = jobs;
+  if (config.inProcessWorkers) await jobs.work(engine);
+  log.info(config.inProcessWorkers ? 'job workers run in this process' : 'no in-process job workers: run `npm run worker`');
   running.server = await startApiServer({
     port: config.port,
     host: config.host,
@@ -53,17 +61,27 @@ async function start(config: Config, log: Logger, running: Running): Promise<voi
     engineStatus: () => engine.status(),
     engine,
     modelRoots: config.modelRoots,
+    jobs,
   });
   log.info(`GraphQL endpoint ready at ${running.server.url}`);
   if (config.bootstrapKnowledgeModel) {
     // In the background: the endpoint answers meanwhile; a failure is logged, not fatal.
-    bootstrapKnowledgeModel(running.prisma, engine, log).catch((error: unknown) => log.error('knowledge model bootstrap failed', error));
+    const prisma = running.prisma;
+    bootstrapKnowledgeModel(prisma, engine, log)
+      .then(async ({ model }) => {
+        if ((await prisma.vocabProjection.count({ where: { modelId: model.id } })) === 0
+          && (await prisma.job.count({ where: { kind: JOB_KINDS.indexProjections, status: { in: ['QUEUED', 'RUNNING'] } } })) === 0) {
+          await jobs.enqueue(JOB_KINDS.indexProjections, { modelId: model.id });
+        }
+      })
+      .catch((error: unknown) => log.error('knowledge model bootstrap failed', error));
   }
 }
 
 async function stop(running: Running, log: Logger): Promise<void> {
   const steps: [string, (() => Promise<void>) | undefined][] = [
     ['HTTP server', running.server?.stop],
+    ['job queue', running.jobs?.stop.bind(running.jobs)],
     ['engine', running.engine?.close.bind(running.engine)],
     ['Prisma', running.prisma?.$disconnect.bind(running.prisma)],
     ['embedded PostgreSQL', running.embedded?.stop],
@@ -88,7 +106,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const log = createLogger(config.logLevel);
-  const running: Running = { embedded: null, prisma: null, server: null, engine: null };
+  const running: Running = { embedded: null, prisma: null, server: null, engine: null, jobs: null };
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

@@ -7,9 +7,13 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler } from 'express';
+import type { GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
 import { readAccessPlugin } from './auth/require-role.js';
 import { createContext, type Context, type ServerDeps } from './context.js';
 import { EngineService } from './engine-service.js';
+import type { JobQueue } from './jobs.js';
 import { createFormatError, ErrorCode } from './errors.js';
 import { explorerRouter } from './explorer/explorer.js';
 import type { Logger } from './logger.js';
@@ -20,7 +24,9 @@ import { loadTypeDefs } from './schema/index.js';
 /** Path of the GraphQL endpoint. */
 export const GRAPHQL_PATH = '/graphql';
 
-export interface ApiServerOptions extends Omit<ServerDeps, 'engine' | 'modelRoots'> {
+export interface ApiServerOptions extends Omit<ServerDeps, 'engine' | 'modelRoots' | 'jobs'> {
+  /** Default: none (job mutations then fail; subscriptions still poll the Job table). */
+  readonly jobs?: JobQueue | null;
   /** Default: a private EngineService with a 1 GiB budget, closed by stop(). */
   readonly engine?: EngineService;
   /** Default: none (registerModel then rejects every path). */
@@ -61,6 +67,8 @@ const httpErrorHandler: ErrorRequestHandler = (err: { status?: number; type?: st
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const app = express();
   const httpServer = http.createServer(app);
+  // Apollo builds the executable schema; graphql-ws serves the same one (subscriptions).
+  let schema: GraphQLSchema | null = null;
   const apollo = new ApolloServer<Context>({
     typeDefs: loadTypeDefs(),
     resolvers,
@@ -72,12 +80,19 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: options.stopGracePeriodMillis ?? 5000 }),
       ApolloServerPluginLandingPageDisabled(),
       readAccessPlugin(options.requireKeyForReads ?? false),
+      {
+        async serverWillStart(service) {
+          schema = service.schema;
+        },
+      },
     ],
   });
   await apollo.start();
 
   const engine = options.engine ?? new EngineService({ memoryBytes: 1024 * 1024 * 1024 });
-  const deps: ServerDeps = { prisma: options.prisma, engineStatus: options.engineStatus, engine, modelRoots: options.modelRoots ?? [] };
+  const deps: ServerDeps = {
+    prisma: options.prisma, engineStatus: options.engineStatus, engine, modelRoots: options.modelRoots ?? [], jobs: options.jobs ?? null,
+  };
   app.disable('x-powered-by');
   app.use(explorerRouter());
   app.use(
@@ -86,6 +101,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     expressMiddleware(apollo, { context: async ({ req }) => createContext(deps, req.headers) }),
   );
   app.use(httpErrorHandler);
+
+  // graphql-ws on the same port and path (graphql-ws README, "use/ws").
+  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
+  if (schema === null) throw new Error('internal: Apollo started without a schema');
+  const wsCleanup = useServer<Record<string, unknown>, { request: http.IncomingMessage }>({
+    schema,
+    context: async (ctx) => createContext(deps, ctx.extra.request.headers),
+  }, wsServer);
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -101,6 +124,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     url: `http://${shownHost}:${port}${GRAPHQL_PATH}`,
     port,
     stop: async () => {
+      await wsCleanup.dispose();
+      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
       await apollo.stop();
       if (options.engine === undefined) await engine.close();
     },

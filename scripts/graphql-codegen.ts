@@ -33,6 +33,7 @@ const MAPPERS = {
   AttributionRun: './prisma/client.js#AttributionRun',
   NeuronScore: './prisma/client.js#NeuronScore',
   NeuronHit: '../neuron-search.js#NeuronHit',
+  Job: './prisma/client.js#Job',
 };
 
 /** The printed schema and the resolver types, as the files should read. */

@@ -3,6 +3,7 @@ import type { Resolvers } from '../generated/graphql.js';
 import { Annotation, annotationMutations, annotationQueries, neuronAnnotationFields } from './annotation.js';
 import { attributionQueries, AttributionRunType, NeuronProjection, NeuronScoreType } from './attribution.js';
 import { healthQueries } from './health.js';
+import { jobMutations, jobQueries, jobSubscriptions, JobType } from './jobs.js';
 import { NeuronHit, NeuronPageFields, neuronSearchQueries } from './neuron-search.js';
 import { ApiKey, keyMutations, keyQueries } from './keys.js';
 import { KnowledgeType, Model, modelMutations, modelQueries } from './model.js';
@@ -14,8 +15,9 @@ import { DateTime } from './scalars.js';
 /** The resolver map handed to Apollo Server. */
 export const resolvers: Resolvers = {
   DateTime,
-  Query: { ...healthQueries, ...nodeQueries, ...modelQueries, ...promptQueries, ...keyQueries, ...annotationQueries, ...attributionQueries, ...neuronSearchQueries },
-  Mutation: { ...promptMutations, ...keyMutations, ...annotationMutations, ...modelMutations },
+  Query: { ...healthQueries, ...nodeQueries, ...modelQueries, ...promptQueries, ...keyQueries, ...annotationQueries, ...attributionQueries, ...neuronSearchQueries, ...jobQueries },
+  Mutation: { ...promptMutations, ...keyMutations, ...annotationMutations, ...modelMutations, ...jobMutations },
+  Subscription: jobSubscriptions,
   Node,
   Model,
   KnowledgeType,
@@ -23,6 +25,7 @@ export const resolvers: Resolvers = {
   ApiKey,
   Neuron: { ...Neuron, ...neuronAnnotationFields, ...NeuronProjection, ...NeuronPageFields },
   NeuronHit,
+  Job: JobType,
   AttributionRun: AttributionRunType,
   NeuronScore: NeuronScoreType,
   Annotation,

@@ -2,6 +2,7 @@
 import type { ModelConfig } from '../../engine/types.js';
 import type { KnowledgeTypeResolvers, ModelResolvers, MutationResolvers, QueryResolvers } from '../generated/graphql.js';
 import { requireRole } from '../auth/require-role.js';
+import { JOB_KINDS } from '../jobs.js';
 import { registerModel } from '../model-registry.js';
 import { notFound } from '../errors.js';
 import { fromGlobalId, toGlobalId } from '../relay.js';
@@ -19,7 +20,9 @@ export const modelQueries: Pick<QueryResolvers, 'models' | 'model' | 'knowledgeT
 export const modelMutations: Pick<MutationResolvers, 'registerModel'> = {
   registerModel: async (_parent, args, context) => {
     requireRole(context, 'ADMIN');
-    const { model } = await registerModel(context.prisma, context.engine, context.modelRoots, args.path, args.name);
+    const { model, created } = await registerModel(context.prisma, context.engine, context.modelRoots, args.path, args.name);
+    // A new model's projection index is built in the background (search by projected token).
+    if (created && context.jobs !== null) await context.jobs.enqueue(JOB_KINDS.indexProjections, { modelId: model.id });
     return model;
   },
 };

@@ -15,6 +15,7 @@ const FETCHERS: { readonly [T in NodeType]: (id: number, context: Context) => Pr
   Neuron: (id, { loaders }) => loaders.neuronById.load(id),
   Annotation: (id, { loaders }) => loaders.annotationById.load(id),
   AttributionRun: (id, { prisma }) => prisma.attributionRun.findUnique({ where: { id } }),
+  Job: (id, { prisma }) => prisma.job.findUnique({ where: { id } }),
 };
 
 const TYPE_OF = Symbol('nodeType');

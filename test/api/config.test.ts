@@ -27,6 +27,8 @@ describe('parseConfig', () => {
       engineMemoryBytes: 4096 * 1024 * 1024,
       inProcessWorkers: true,
       bootstrapKnowledgeModel: true,
+      jobExpireSeconds: 3600,
+      jobRetryLimit: 3,
       requireKeyForReads: false,
       maxQueryDepth: 12,
       maxQueryComplexity: 50_000,

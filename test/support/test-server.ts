@@ -1,6 +1,7 @@
 // The real API server on an ephemeral port, and a GraphQL client speaking real HTTP to it.
 import type { PrismaClient } from '../../api/database/prisma.js';
 import type { EngineService } from '../../api/engine-service.js';
+import type { JobQueue } from '../../api/jobs.js';
 import { engineNotLoaded, type EngineStatus } from '../../api/engine-status.js';
 import type { Logger } from '../../api/logger.js';
 import type { QueryLimits } from '../../api/protection/query-limits.js';
@@ -25,7 +26,7 @@ export interface TestServer {
 
 /** Starts the API on port 0 over `prisma`. */
 export async function startTestServer(prisma: PrismaClient, options: {
-  bodyLimitBytes?: number; engineStatus?: EngineStatus; engine?: EngineService; modelRoots?: readonly string[];
+  bodyLimitBytes?: number; engineStatus?: EngineStatus; engine?: EngineService; modelRoots?: readonly string[]; jobs?: JobQueue;
   requireKeyForReads?: boolean;
   queryLimits?: QueryLimits;
 } = {}): Promise<TestServer> {
@@ -43,6 +44,7 @@ export async function startTestServer(prisma: PrismaClient, options: {
     engineStatus: options.engineStatus ?? engineNotLoaded,
     engine: options.engine,
     modelRoots: options.modelRoots,
+    jobs: options.jobs ?? null,
     requireKeyForReads: options.requireKeyForReads ?? false,
     queryLimits: options.queryLimits,
     stopGracePeriodMillis: 1000,

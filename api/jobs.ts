@@ -1,0 +1,157 @@
+// Background jobs on pg-boss (a PostgreSQL-backed queue in the same database, schema `pgboss`):
+// batch attribution and projection indexing. A Job row mirrors each queued job (status, progress,
+// attempts) for the API. A job whose worker dies stays active until `expireSeconds`, then pg-boss
+// fails it and retries it (up to `retryLimit`); the handlers are idempotent (cached runs are
+// reused, projections are inserted with skipDuplicates), so a retry finishes the work without
+// storing anything twice.
+import PgBoss from 'pg-boss';
+import { bulkProjectFfn, projectNeuron } from '../engine/index.js';
+import { attributionServiceFor } from './attribution-service.js';
+import type { PrismaClient } from './database/prisma.js';
+import type { EngineService } from './engine-service.js';
+import type { AttributionMethod, Job, Model } from './generated/prisma/client.js';
+import type { Logger } from './logger.js';
+import { ensureNeurons, type NeuronKey } from './neuron-rows.js';
+import { PROJECTION_DEPTH } from './projections.js';
+
+/** Job kinds = pg-boss queue names. */
+export const JOB_KINDS = { attributeBatch: 'attribute-batch', indexProjections: 'index-projections' } as const;
+export type JobKind = (typeof JOB_KINDS)[keyof typeof JOB_KINDS];
+
+export interface AttributeBatchPayload { readonly modelId: number; readonly promptIds: number[]; readonly method: AttributionMethod }
+export interface IndexProjectionsPayload { readonly modelId: number }
+
+export interface JobQueueOptions {
+  readonly url: string;
+  readonly expireSeconds: number;
+  readonly retryLimit: number;
+  /** How often expired jobs are looked for (default 60 s; tests use 1). */
+  readonly maintenanceSeconds?: number;
+  readonly log: Logger;
+}
+
+/** Rows written per INSERT while indexing projections. */
+const INSERT_BATCH = 5000;
+
+/** The queue: enqueue from the API, work from `npm run worker` or in-process workers. */
+export class JobQueue {
+  private constructor(private readonly boss: PgBoss, private readonly prisma: PrismaClient, private readonly options: JobQueueOptions) {}
+
+  /** Starts pg-boss on `options.url` (creating its schema and the queues). */
+  static async start(prisma: PrismaClient, options: JobQueueOptions): Promise<JobQueue> {
+    const boss = new PgBoss({
+      connectionString: options.url, max: 4, maintenanceIntervalSeconds: options.maintenanceSeconds ?? 60,
+      schedule: false,
+    });
+    boss.on('error', (error: Error) => options.log.error('job queue error', error));
+    await boss.start();
+    for (const name of Object.values(JOB_KINDS)) {
+      const queue = { name, retryLimit: options.retryLimit, retryDelay: 1, expireInSeconds: options.expireSeconds };
+      if ((await boss.getQueue(name)) === null) await boss.createQueue(name, queue).catch(() => undefined);
+      else await boss.updateQueue(name, queue);
+    }
+    return new JobQueue(boss, prisma, options);
+  }
+
+  /** Creates the Job row and queues it; returns the row. */
+  async enqueue(kind: JobKind, payload: AttributeBatchPayload | IndexProjectionsPayload): Promise<Job> {
+    const job = await this.prisma.job.create({ data: { kind, payload: { ...payload } } });
+    const bossId = await this.boss.send(kind, { jobId: job.id }, { retryLimit: this.options.retryLimit, retryDelay: 1, expireInSeconds: this.options.expireSeconds });
+    return this.prisma.job.update({ where: { id: job.id }, data: { payload: { ...payload, bossId } } });
+  }
+
+  /** Starts workers for every kind in this process (one job at a time per kind). */
+  async work(engine: EngineService): Promise<void> {
+    const handle = (kind: JobKind) => async (jobs: { data: { jobId: number } }[]) => {
+      for (const j of jobs) await this.runJob(kind, j.data.jobId, engine);
+    };
+    for (const kind of Object.values(JOB_KINDS)) await this.boss.work(kind, { pollingIntervalSeconds: 1, batchSize: 1 }, handle(kind));
+  }
+
+  /** Stops pg-boss (waits for running handlers up to its timeout). */
+  async stop(): Promise<void> {
+    await this.boss.stop({ graceful: true, wait: true, timeout: 5000 });
+  }
+
+  private async runJob(kind: JobKind, jobId: number, engine: EngineService): Promise<void> {
+    const job = await this.prisma.job.update({
+      where: { id: jobId }, data: { status: 'RUNNING', attempts: { increment: 1 }, startedAt: new Date(), error: null },
+    });
+    const progress = (fraction: number) => this.prisma.job.update({ where: { id: jobId }, data: { progress: fraction } }).then(() => undefined);
+    try {
+      const result = kind === JOB_KINDS.attributeBatch
+        ? await runAttributeBatch(this.prisma, engine, job.payload as unknown as AttributeBatchPayload, progress)
+        : await runIndexProjections(this.prisma, engine, job.payload as unknown as IndexProjectionsPayload, progress);
+      await this.prisma.job.update({ where: { id: jobId }, data: { status: 'SUCCEEDED', progress: 1, result, finishedAt: new Date() } });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const final = job.attempts > this.options.retryLimit;
+      this.options.log.warn(`job ${jobId} (${kind}) attempt ${job.attempts} failed${final ? '' : ', will retry'}: ${message}`);
+      await this.prisma.job.update({ where: { id: jobId }, data: { status: final ? 'FAILED' : 'QUEUED', error: message, ...(final ? { finishedAt: new Date() } : {}) } });
+      throw error;
+    }
+  }
+}
+
+async function modelOf(prisma: PrismaClient, modelId: number): Promise<Model> {
+  return prisma.model.findUniqueOrThrow({ where: { id: modelId } });
+}
+
+/** Attributes every prompt (cached runs are reused); result: { runs, computed }. */
+async function runAttributeBatch(prisma: PrismaClient, engine: EngineService, payload: AttributeBatchPayload,
+  progress: (fraction: number) => Promise<void>): Promise<{ runs: number[] }> {
+  const model = await modelOf(prisma, payload.modelId);
+  const service = attributionServiceFor(prisma, engine);
+  const runs: number[] = [];
+  for (const [i, promptId] of payload.promptIds.entries()) {
+    const prompt = await prisma.prompt.findUniqueOrThrow({ where: { id: promptId } });
+    runs.push((await service.run({ model, prompt, targetTokenId: null, method: payload.method })).id);
+    await progress((i + 1) / payload.promptIds.length);
+  }
+  return { runs };
+}
+
+/** Top/bottom PROJECTION_DEPTH tokens of every FFN and attention neuron, layer by layer. */
+async function runIndexProjections(prisma: PrismaClient, engine: EngineService, payload: IndexProjectionsPayload,
+  progress: (fraction: number) => Promise<void>): Promise<{ neurons: number }> {
+  const model = await modelOf(prisma, payload.modelId);
+  const tokenizer = engine.tokenizer(model.sourcePath);
+  const text = (id: number) => tokenizer?.tokenText(id) ?? null;
+  let neurons = 0;
+  const write = async (keys: NeuronKey[], tops: { id: number; logit: number }[][], bottoms: { id: number; logit: number }[][]) => {
+    const ids = await ensureNeurons(prisma, model.id, keys);
+    const rows = ids.flatMap((neuronId, i) => [
+      ...(tops[i] ?? []).map((t, r) => ({ modelId: model.id, neuronId, side: 'TOP' as const, rank: r + 1, tokenId: t.id, token: text(t.id), logit: t.logit })),
+      ...(bottoms[i] ?? []).map((t, r) => ({ modelId: model.id, neuronId, side: 'BOTTOM' as const, rank: r + 1, tokenId: t.id, token: text(t.id), logit: t.logit })),
+    ]);
+    for (let s = 0; s < rows.length; s += INSERT_BATCH) await prisma.vocabProjection.createMany({ data: rows.slice(s, s + INSERT_BATCH), skipDuplicates: true });
+    neurons += keys.length;
+  };
+  const { nLayers: L, dMlp, nHeads: H, dHead: dh } = model.config as unknown as { nLayers: number; dMlp: number; nHeads: number; dHead: number };
+  const k = PROJECTION_DEPTH;
+  const steps = 2 * L;
+  // FFN neurons in one bulk pass; attention heads one layer per engine call, so requests interleave.
+  const ffnLayers = await engine.withModel(model.sourcePath, (m) => bulkProjectFfn(m, k));
+  for (let l = 0; l < L; l++) {
+    const layer = ffnLayers[l];
+    if (layer === undefined) throw new Error(`internal: no projection for layer ${l}`);
+    const row = (ids: Int32Array, logits: Float32Array, n: number) => Array.from({ length: k }, (_, r) => ({ id: ids[n * k + r] ?? 0, logit: logits[n * k + r] ?? 0 }));
+    await write(Array.from({ length: dMlp }, (_, n) => ({ kind: 'FFN' as const, layer: l, head: -1, index: n })),
+      Array.from({ length: dMlp }, (_, n) => row(layer.topIds, layer.topLogits, n)), Array.from({ length: dMlp }, (_, n) => row(layer.bottomIds, layer.bottomLogits, n)));
+    await progress((2 * l + 1) / steps);
+    const keys: NeuronKey[] = [];
+    const projections = await engine.withModel(model.sourcePath, async (m) => {
+      const out = [];
+      for (let h = 0; h < H; h++) {
+        for (let d = 0; d < dh; d++) {
+          keys.push({ kind: 'ATTENTION', layer: l, head: h, index: d });
+          out.push(await projectNeuron(m, { kind: 'attention', layer: l, head: h, dim: d }, k));
+        }
+      }
+      return out;
+    });
+    await write(keys, projections.map((p) => p.top), projections.map((p) => p.bottom));
+    await progress((2 * l + 2) / steps);
+  }
+  return { neurons };
+}

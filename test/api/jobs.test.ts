@@ -1,0 +1,150 @@
+// Jobs over real HTTP and graphql-ws: projection indexing with progress through the subscription,
+// batch attribution, and a worker process SIGKILLed mid-batch whose job is retried by pg-boss and
+// completes without storing any run twice.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { createApiKey } from '../../api/auth/api-keys.js';
+import { PROJECT_ROOT } from '../../api/config.js';
+import { EngineService } from '../../api/engine-service.js';
+import { JobQueue } from '../../api/jobs.js';
+import type { Logger } from '../../api/logger.js';
+import { fromGlobalId, toGlobalId } from '../../api/relay.js';
+import { loadModel, projectNeuron } from '../../engine/index.js';
+import { PRESETS, writeRandomCheckpoint } from '../../scripts/lib/random-checkpoint.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+
+let db: TestDatabase;
+let server: TestServer;
+let engine: EngineService;
+let jobs: JobQueue;
+let root: string;
+let admin: Record<string, string>;
+const quiet: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+const EXPIRE_SECONDS = 25;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  root = mkdtempSync(path.join(tmpdir(), 'atlas-jobs-'));
+  writeRandomCheckpoint(path.join(root, 'tiny'), { ...PRESETS['tiny-gpt2'], seed: 3 });
+  db = await createTestDatabase();
+  engine = new EngineService({ memoryBytes: 64 * 1024 * 1024 });
+  jobs = await JobQueue.start(db.prisma, { url: db.url, expireSeconds: EXPIRE_SECONDS, retryLimit: 3, log: quiet, maintenanceSeconds: 1 });
+  server = await startTestServer(db.prisma, { engine, modelRoots: [root], jobs });
+  admin = { authorization: `Bearer ${(await createApiKey(db.prisma, 'admin', 'ADMIN')).key}` };
+}, 60_000);
+
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  await server?.stop();
+  await jobs?.stop();
+  await engine?.close();
+  await db?.drop();
+  rmSync(root, { recursive: true, force: true });
+});
+
+function startWorker(): ChildProcess {
+  const child = spawn(process.execPath, ['--experimental-wasm-modules', '--disable-warning=ExperimentalWarning', '--import', 'tsx', 'api/worker.ts'], {
+    cwd: PROJECT_ROOT, stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, NODE_OPTIONS: '', DATABASE_URL: db.url, ATLAS_JOB_EXPIRE_SECONDS: String(EXPIRE_SECONDS), ATLAS_LOG_LEVEL: 'error' },
+  });
+  children.push(child);
+  return child;
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | null>, timeoutMs: number): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== null) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+it('registerModel queues projection indexing; jobProgress streams its progress over graphql-ws to SUCCEEDED', async () => {
+  const reg = await server.graphql('mutation { registerModel(path: "tiny", name: "tiny") { id } }', {}, admin);
+  expect(reg.body.errors).toBeUndefined();
+  const modelId = fromGlobalId(reg.body.data.registerModel.id, 'Model');
+  const job = await db.prisma.job.findFirstOrThrow({ where: { kind: 'index-projections' } });
+  const worker = startWorker();
+  const client = createClient({ url: server.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket });
+  const seen: { status: string; progress: number }[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      client.subscribe<{ jobProgress: { status: string; progress: number } }>(
+        { query: 'subscription($id: ID!) { jobProgress(id: $id) { status progress attempts } }', variables: { id: toGlobalId('Job', job.id) } },
+        { next: (msg) => { if (msg.data) seen.push(msg.data.jobProgress); }, error: reject, complete: resolve },
+      );
+    });
+  } finally {
+    await client.dispose();
+    worker.kill('SIGTERM');
+  }
+  expect(seen.at(-1)).toMatchObject({ status: 'SUCCEEDED', progress: 1 });
+  const progress = seen.map((s) => s.progress);
+  expect(progress).toEqual([...progress].sort((a, b) => a - b));
+  const { nLayers, dMlp, nHeads, dModel } = PRESETS['tiny-gpt2'];
+  const neurons = nLayers * dMlp + nLayers * nHeads * (dModel / nHeads);
+  expect(await db.prisma.vocabProjection.count({ where: { modelId } })).toBe(neurons * 40);
+  // A stored row against the engine's own single-neuron projection.
+  const n = await db.prisma.neuron.findFirstOrThrow({ where: { modelId, kind: 'ATTENTION', layer: 1, head: 2, index: 3 } });
+  const stored = await db.prisma.vocabProjection.findMany({ where: { neuronId: n.id, side: 'TOP' }, orderBy: { rank: 'asc' } });
+  const model = await loadModel(path.join(root, 'tiny'));
+  try {
+    const direct = await projectNeuron(model, { kind: 'attention', layer: 1, head: 2, dim: 3 }, 20);
+    expect(stored.map((s) => s.tokenId)).toEqual(direct.top.map((t) => t.id));
+    const worst = Math.max(...stored.map((s, i) => Math.abs(s.logit - (direct.top[i]?.logit ?? NaN))));
+    if (!(worst < 1e-5)) throw new Error(`largest logit difference ${worst}`);
+  } finally {
+    await model.dispose();
+  }
+}, 120_000);
+
+it('a worker SIGKILLed mid-batch: pg-boss retries the job, it completes, no run is stored twice', async () => {
+  const model = await db.prisma.model.findUniqueOrThrow({ where: { name: 'tiny' } });
+  const promptIds: string[] = [];
+  for (let i = 0; i < 30; i++) {
+    const p = await db.prisma.prompt.create({ data: { modelId: model.id, tokenIds: [i % 97, (i * 7) % 97, (i * 13 + 5) % 97, 11], tokens: [] } });
+    promptIds.push(toGlobalId('Prompt', p.id));
+  }
+  const res = await server.graphql('mutation($i: BatchAttributionInput!) { attributeBatch(input: $i) { id status } }',
+    { i: { model: toGlobalId('Model', model.id), promptIds } }, admin);
+  expect(res.body.errors).toBeUndefined();
+  const jobId = fromGlobalId(res.body.data.attributeBatch.id, 'Job');
+  const first = startWorker();
+  const at = await waitFor('the first worker to make progress', async () => {
+    const j = await db.prisma.job.findUniqueOrThrow({ where: { id: jobId } });
+    return j.progress > 0.05 ? j.progress : null;
+  }, 60_000);
+  first.kill('SIGKILL');
+  await new Promise((resolve) => first.once('exit', resolve));
+  const afterKill = await db.prisma.job.findUniqueOrThrow({ where: { id: jobId } });
+  expect(afterKill.status).toBe('RUNNING');
+  expect(afterKill.progress).toBeLessThan(1);
+  const second = startWorker();
+  try {
+    const done = await waitFor('the job to finish after the retry', async () => {
+      const j = await db.prisma.job.findUniqueOrThrow({ where: { id: jobId } });
+      return j.status === 'SUCCEEDED' || j.status === 'FAILED' ? j : null;
+    }, 120_000);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(done.attempts).toBeGreaterThanOrEqual(2);
+    process.stdout.write(`killed at progress ${at.toFixed(2)}; finished after ${done.attempts} attempts\n`);
+  } finally {
+    second.kill('SIGTERM');
+  }
+  const runs = await db.prisma.attributionRun.groupBy({ by: ['promptId'], where: { modelId: model.id }, _count: { _all: true } });
+  expect(runs).toHaveLength(30);
+  expect(runs.every((r) => r._count._all === 1)).toBe(true);
+  // Every stored run is complete.
+  const counts = await db.prisma.attributionRun.findMany({ where: { modelId: model.id }, select: { _count: { select: { scores: true, layerScores: true } } } });
+  expect(new Set(counts.map((c) => c._count.layerScores))).toEqual(new Set([counts[0]?._count.layerScores]));
+  expect(counts.every((c) => c._count.scores > 0)).toBe(true);
+  const job = await server.graphql(`{ job(id: "${toGlobalId('Job', jobId)}") { status progress attempts result } }`);
+  expect(JSON.parse(job.body.data.job.result).runs).toHaveLength(30);
+}, 240_000);
