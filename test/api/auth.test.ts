@@ -2,10 +2,13 @@
 // open by default and closed with requireKeyForReads, and `npm run atlas -- keys` as a child process.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { createApiKey } from '../../api/auth/api-keys.js';
 import { PROJECT_ROOT } from '../../api/config.js';
+import { runningEmbeddedPostgresUrl } from '../../api/database/embedded.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -139,4 +142,20 @@ describe('npm run atlas -- keys', () => {
     expect(failed?.code).toBe(2);
     expect(failed?.stderr).toMatch(message);
   }, 60_000);
+});
+
+describe('runningEmbeddedPostgresUrl (the CLI joins the embedded PostgreSQL of a running server)', () => {
+  it('reads the port from postmaster.pid when its process is alive, and returns null otherwise', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'atlas-pid-'));
+    try {
+      expect(await runningEmbeddedPostgresUrl(dir, 'atlas')).toBeNull();
+      await writeFile(path.join(dir, 'postmaster.pid'), `${process.pid}\n${dir}\n1700000000\n54321\n/tmp\n127.0.0.1\n`);
+      expect(await runningEmbeddedPostgresUrl(dir, 'atlas')).toBe('postgresql://postgres:postgres@127.0.0.1:54321/atlas');
+      // pid_max on Linux is at most 2^22: this pid cannot exist.
+      await writeFile(path.join(dir, 'postmaster.pid'), `${2 ** 22 + 1}\n${dir}\n1700000000\n54321\n`);
+      expect(await runningEmbeddedPostgresUrl(dir, 'atlas')).toBeNull();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
