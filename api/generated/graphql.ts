@@ -57,6 +57,13 @@ export type Query = {
   attribution: AttributionRun;
   /** attribution for a model and a text or token ids, storing the prompt first when new. */
   attribute: AttributionRun;
+  /**
+   * The knowledge map of `knowledgeType` for `model` from stored runs; null when no prompt of the type
+   * has a stored log-prob-increase run. `top` (1-300, default 300) value neurons per prompt.
+   */
+  knowledgeMap?: Maybe<KnowledgeMap>;
+  /** A plot of knowledgeMap(model, knowledgeType); null when the map is null. */
+  knowledgeMapPlot?: Maybe<Plot>;
   /** A job by ID; NOT_FOUND when there is none. */
   job: Job;
   /** The caller; null without a key. */
@@ -104,6 +111,21 @@ export type QueryAttributionArgs = {
 
 export type QueryAttributeArgs = {
   input: AttributeInput;
+};
+
+
+export type QueryKnowledgeMapArgs = {
+  model: Scalars['ID']['input'];
+  knowledgeType: Scalars['String']['input'];
+  top?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryKnowledgeMapPlotArgs = {
+  model: Scalars['ID']['input'];
+  knowledgeType: Scalars['String']['input'];
+  kind: KnowledgeMapPlotKind;
+  top?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -513,6 +535,82 @@ export type AttributeInput = {
   method?: InputMaybe<AttributionMethod>;
   knowledgeType?: InputMaybe<Scalars['String']['input']>;
   expectedAnswer?: InputMaybe<Scalars['String']['input']>;
+};
+
+/**
+ * Where a knowledge type's neurons sit in one model (method.md section 7), aggregated over the stored
+ * log-prob-increase attribution runs (SUCCEEDED; the latest run per prompt) of the type's prompts.
+ * Counts and scores are means per prompt.
+ */
+export type KnowledgeMap = {
+  __typename?: 'KnowledgeMap';
+  knowledgeType: Scalars['String']['output'];
+  /** Prompts (runs) aggregated. */
+  sentences: Scalars['Int']['output'];
+  /** Value neurons per prompt counted in the layer histogram, attention and FFN ranked together. */
+  top: Scalars['Int']['output'];
+  /** In layer order. */
+  layers: Array<KnowledgeMapLayer>;
+  /** Mean over prompts of the summed layer-level scores. */
+  attentionScoreSum: Scalars['Float']['output'];
+  ffnScoreSum: Scalars['Float']['output'];
+  /** Neurons among the top value neurons of more than half of the prompts, most frequent first. */
+  sharedNeurons: Array<SharedNeuron>;
+  /** Distinct neurons among all the prompts' top value neurons. */
+  neuronUnion: Scalars['Int']['output'];
+  /** sharedNeurons / neuronUnion. */
+  shareOfUnion: Scalars['Float']['output'];
+  /** Mean over prompts of the fraction of their top value neurons that are shared. */
+  shareOfSentence: Scalars['Float']['output'];
+  /** Heads by mean score (summed over source positions), best first. */
+  heads: Array<HeadMean>;
+};
+
+export type KnowledgeMapLayer = {
+  __typename?: 'KnowledgeMapLayer';
+  layer: Scalars['Int']['output'];
+  /** Mean count per prompt of attention / FFN neurons among the top value neurons. */
+  attentionNeurons: Scalars['Float']['output'];
+  ffnNeurons: Scalars['Float']['output'];
+  /** Mean layer-level log-prob increase of the attention / FFN output. */
+  attentionScore: Scalars['Float']['output'];
+  ffnScore: Scalars['Float']['output'];
+  /** Mean count per prompt of top query neurons that are not / also top FFN value neurons. */
+  queryOnly: Scalars['Float']['output'];
+  queryAndValue: Scalars['Float']['output'];
+};
+
+/** An FFN neuron (layer, index) or an attention neuron (layer, head, index = dimension; any source position). */
+export type SharedNeuron = {
+  __typename?: 'SharedNeuron';
+  kind: NeuronKind;
+  layer: Scalars['Int']['output'];
+  head?: Maybe<Scalars['Int']['output']>;
+  index: Scalars['Int']['output'];
+  /** Fraction of the type's prompts whose top value neurons include it. */
+  frequency: Scalars['Float']['output'];
+};
+
+export type HeadMean = {
+  __typename?: 'HeadMean';
+  layer: Scalars['Int']['output'];
+  head: Scalars['Int']['output'];
+  score: Scalars['Float']['output'];
+};
+
+export type KnowledgeMapPlotKind =
+  /** Mean count of top value neurons per layer, attention vs FFN. */
+  | 'LAYER_HISTOGRAM'
+  /** Mean layer-level scores, attention vs FFN (the paper's layer figures). */
+  | 'LAYER_SCORES'
+  /** Mean head scores, layer x head. */
+  | 'HEAD_HEATMAP';
+
+/** A plot as a Vega-Lite spec (JSON text, for dashboards) and the SVG the server renders from that same spec. */
+export type Plot = {
+  __typename?: 'Plot';
+  vegaLite: Scalars['String']['output'];
+  svg: Scalars['String']['output'];
 };
 
 export type JobStatus =
@@ -944,6 +1042,12 @@ export type ResolversTypes = {
   AttributionRun: ResolverTypeWrapper<AttributionRunRow>;
   ProjectedToken: ResolverTypeWrapper<ProjectedToken>;
   AttributeInput: AttributeInput;
+  KnowledgeMap: ResolverTypeWrapper<KnowledgeMap>;
+  KnowledgeMapLayer: ResolverTypeWrapper<KnowledgeMapLayer>;
+  SharedNeuron: ResolverTypeWrapper<SharedNeuron>;
+  HeadMean: ResolverTypeWrapper<HeadMean>;
+  KnowledgeMapPlotKind: KnowledgeMapPlotKind;
+  Plot: ResolverTypeWrapper<Plot>;
   JobStatus: JobStatus;
   Job: ResolverTypeWrapper<JobRow>;
   BatchAttributionInput: BatchAttributionInput;
@@ -1007,6 +1111,11 @@ export type ResolversParentTypes = {
   AttributionRun: AttributionRunRow;
   ProjectedToken: ProjectedToken;
   AttributeInput: AttributeInput;
+  KnowledgeMap: KnowledgeMap;
+  KnowledgeMapLayer: KnowledgeMapLayer;
+  SharedNeuron: SharedNeuron;
+  HeadMean: HeadMean;
+  Plot: Plot;
   Job: JobRow;
   BatchAttributionInput: BatchAttributionInput;
   Subscription: Record<PropertyKey, never>;
@@ -1059,6 +1168,8 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   annotations?: Resolver<ResolversTypes['AnnotationConnection'], ParentType, ContextType, Partial<QueryAnnotationsArgs>>;
   attribution?: Resolver<ResolversTypes['AttributionRun'], ParentType, ContextType, RequireFields<QueryAttributionArgs, 'promptId' | 'method'>>;
   attribute?: Resolver<ResolversTypes['AttributionRun'], ParentType, ContextType, RequireFields<QueryAttributeArgs, 'input'>>;
+  knowledgeMap?: Resolver<Maybe<ResolversTypes['KnowledgeMap']>, ParentType, ContextType, RequireFields<QueryKnowledgeMapArgs, 'model' | 'knowledgeType' | 'top'>>;
+  knowledgeMapPlot?: Resolver<Maybe<ResolversTypes['Plot']>, ParentType, ContextType, RequireFields<QueryKnowledgeMapPlotArgs, 'model' | 'knowledgeType' | 'kind' | 'top'>>;
   job?: Resolver<ResolversTypes['Job'], ParentType, ContextType, RequireFields<QueryJobArgs, 'id'>>;
   me?: Resolver<Maybe<ResolversTypes['Me']>, ParentType, ContextType>;
   apiKeys?: Resolver<Array<ResolversTypes['ApiKey']>, ParentType, ContextType>;
@@ -1197,6 +1308,49 @@ export type ProjectedTokenResolvers<ContextType = Context, ParentType extends Re
   tokenId?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   text?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   logit?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type KnowledgeMapResolvers<ContextType = Context, ParentType extends ResolversParentTypes['KnowledgeMap'] = ResolversParentTypes['KnowledgeMap']> = {
+  knowledgeType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  sentences?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  top?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  layers?: Resolver<Array<ResolversTypes['KnowledgeMapLayer']>, ParentType, ContextType>;
+  attentionScoreSum?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  ffnScoreSum?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  sharedNeurons?: Resolver<Array<ResolversTypes['SharedNeuron']>, ParentType, ContextType>;
+  neuronUnion?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  shareOfUnion?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  shareOfSentence?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  heads?: Resolver<Array<ResolversTypes['HeadMean']>, ParentType, ContextType>;
+};
+
+export type KnowledgeMapLayerResolvers<ContextType = Context, ParentType extends ResolversParentTypes['KnowledgeMapLayer'] = ResolversParentTypes['KnowledgeMapLayer']> = {
+  layer?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  attentionNeurons?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  ffnNeurons?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  attentionScore?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  ffnScore?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  queryOnly?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  queryAndValue?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type SharedNeuronResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SharedNeuron'] = ResolversParentTypes['SharedNeuron']> = {
+  kind?: Resolver<ResolversTypes['NeuronKind'], ParentType, ContextType>;
+  layer?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  head?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  index?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  frequency?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type HeadMeanResolvers<ContextType = Context, ParentType extends ResolversParentTypes['HeadMean'] = ResolversParentTypes['HeadMean']> = {
+  layer?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  head?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type PlotResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Plot'] = ResolversParentTypes['Plot']> = {
+  vegaLite?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  svg?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type JobResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Job'] = ResolversParentTypes['Job']> = {
@@ -1364,6 +1518,11 @@ export type Resolvers<ContextType = Context> = {
   PhaseTiming?: PhaseTimingResolvers<ContextType>;
   AttributionRun?: AttributionRunResolvers<ContextType>;
   ProjectedToken?: ProjectedTokenResolvers<ContextType>;
+  KnowledgeMap?: KnowledgeMapResolvers<ContextType>;
+  KnowledgeMapLayer?: KnowledgeMapLayerResolvers<ContextType>;
+  SharedNeuron?: SharedNeuronResolvers<ContextType>;
+  HeadMean?: HeadMeanResolvers<ContextType>;
+  Plot?: PlotResolvers<ContextType>;
   Job?: JobResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   Me?: MeResolvers<ContextType>;

@@ -1,6 +1,7 @@
 // Every resolver of the schema, typed by the generated Resolvers map (api/generated/graphql.ts).
 import type { Resolvers } from '../generated/graphql.js';
 import { Annotation, annotationMutations, annotationQueries, neuronAnnotationFields } from './annotation.js';
+import { experimentQueries } from './experiments.js';
 import { attributionQueries, AttributionRunType, NeuronProjection, NeuronScoreType } from './attribution.js';
 import { healthQueries } from './health.js';
 import { jobMutations, jobQueries, jobSubscriptions, JobType } from './jobs.js';
@@ -15,7 +16,7 @@ import { DateTime } from './scalars.js';
 /** The resolver map handed to Apollo Server. */
 export const resolvers: Resolvers = {
   DateTime,
-  Query: { ...healthQueries, ...nodeQueries, ...modelQueries, ...promptQueries, ...keyQueries, ...annotationQueries, ...attributionQueries, ...neuronSearchQueries, ...jobQueries },
+  Query: { ...healthQueries, ...nodeQueries, ...modelQueries, ...promptQueries, ...keyQueries, ...annotationQueries, ...attributionQueries, ...neuronSearchQueries, ...experimentQueries, ...jobQueries },
   Mutation: { ...promptMutations, ...keyMutations, ...annotationMutations, ...modelMutations, ...jobMutations },
   Subscription: jobSubscriptions,
   Node,
