@@ -15,6 +15,8 @@ import { modelConfigOf } from './prompt-import.js';
 export const ATTRIBUTION_ENGINE_VERSION = 'attr-1';
 /** Value neurons (FFN and attention) and query neurons stored per run. */
 export const STORED_TOP = 300;
+/** targetTokenId of a PENDING row whose target is the model's (not yet computed) top-1 prediction. */
+export const PENDING_DEFAULT_TARGET = -1;
 /** Top next-token predictions stored per run. */
 export const TOP_PREDICTIONS = 10;
 
@@ -57,29 +59,27 @@ export class AttributionService {
     if (request.targetTokenId !== null && (request.targetTokenId < 0 || request.targetTokenId >= config.dVocab || !Number.isInteger(request.targetTokenId))) {
       throw badInput('target', `target token id must be in [0, ${config.dVocab}): got ${request.targetTokenId}`);
     }
+    const found = await this.cached(request);
+    if (found !== null) return found;
     const targetTokenId = request.targetTokenId ?? (await this.defaultTarget(model, prompt));
     const key = { modelId: model.id, promptId: prompt.id, targetTokenId, method, engineVersion: ATTRIBUTION_ENGINE_VERSION };
-    const cached = await this.prisma.attributionRun.findUnique({ where: { modelId_promptId_targetTokenId_method_engineVersion: key } });
-    if (cached !== null && cached.status === 'SUCCEEDED') return cached;
 
     return this.prisma.$transaction(async (tx) => {
       const lockKey = `${key.modelId}:${key.promptId}:${key.targetTokenId}:${key.method}:${key.engineVersion}`;
       await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtext(${lockKey})::bigint)::text AS locked`;
       const stored = await tx.attributionRun.findUnique({ where: { modelId_promptId_targetTokenId_method_engineVersion: key } });
       if (stored !== null && stored.status === 'SUCCEEDED') return stored;
-      // A FAILED (or abandoned) row under the key is replaced by this attempt.
-      if (stored !== null) await tx.attributionRun.delete({ where: { id: stored.id } });
+      // A PENDING, RUNNING or FAILED row under the key becomes this run (its id, and the job's link, stay).
 
       const startedAt = new Date();
       const { result, topPredictions } = await this.engine.withModel(model.sourcePath, (m) => compute(m, prompt.tokenIds, targetTokenId, ENGINE_METHOD[method]));
       this.computations++;
       const summary: RunSummary = { target: result.target, topPredictions, queryLayers: result.queryLayers };
-      const run = await tx.attributionRun.create({
-        data: {
-          ...key, status: 'SUCCEEDED', startedAt, finishedAt: new Date(), timings: result.stats.ms,
-          summary: JSON.parse(JSON.stringify(summary)) as object,
-        },
-      });
+      const data = {
+        ...key, status: 'SUCCEEDED' as const, startedAt, finishedAt: new Date(), timings: result.stats.ms, error: null,
+        summary: JSON.parse(JSON.stringify(summary)) as object,
+      };
+      const run = stored === null ? await tx.attributionRun.create({ data }) : await tx.attributionRun.update({ where: { id: stored.id }, data });
       const neuronKeys: NeuronKey[] = [
         ...result.ffnNeurons.map((n) => ({ kind: 'FFN' as const, layer: n.layer, head: -1, index: n.neuron })),
         ...result.attentionNeurons.map((n) => ({ kind: 'ATTENTION' as const, layer: n.layer, head: n.head, index: n.dim })),
@@ -115,6 +115,33 @@ export class AttributionService {
       });
       return run;
     }, { timeout: 15 * 60_000, maxWait: 15 * 60_000 });
+  }
+
+  /**
+   * The stored SUCCEEDED run for the request, without computing: by the full key, or for the
+   * default target the run whose target was the model's top-1 prediction (no forward pass needed).
+   */
+  async cached(request: RunRequest): Promise<AttributionRun | null> {
+    const base = { modelId: request.model.id, promptId: request.prompt.id, method: request.method, engineVersion: ATTRIBUTION_ENGINE_VERSION };
+    if (request.targetTokenId !== null) {
+      const run = await this.prisma.attributionRun.findUnique({ where: { modelId_promptId_targetTokenId_method_engineVersion: { ...base, targetTokenId: request.targetTokenId } } });
+      return run?.status === 'SUCCEEDED' ? run : null;
+    }
+    return this.prisma.attributionRun.findFirst({ where: { ...base, status: 'SUCCEEDED', summary: { path: ['target', 'rank'], equals: 1 } }, orderBy: { id: 'asc' } });
+  }
+
+  /**
+   * A PENDING run row for the request (target -1 = the model's prediction, resolved by the job),
+   * created once; the caller queues the job that computes it.
+   */
+  async pendingRow(request: RunRequest): Promise<{ run: AttributionRun; created: boolean }> {
+    const key = {
+      modelId: request.model.id, promptId: request.prompt.id, targetTokenId: request.targetTokenId ?? PENDING_DEFAULT_TARGET,
+      method: request.method, engineVersion: ATTRIBUTION_ENGINE_VERSION,
+    };
+    const { count } = await this.prisma.attributionRun.createMany({ data: [{ ...key, status: 'PENDING' }], skipDuplicates: true });
+    const run = await this.prisma.attributionRun.findUniqueOrThrow({ where: { modelId_promptId_targetTokenId_method_engineVersion: key } });
+    return { run, created: count === 1 };
   }
 
   private async defaultTarget(model: Model, prompt: Prompt): Promise<number> {

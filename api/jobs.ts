@@ -18,7 +18,15 @@ import { PROJECTION_DEPTH } from './projections.js';
 export const JOB_KINDS = { attributeBatch: 'attribute-batch', indexProjections: 'index-projections' } as const;
 export type JobKind = (typeof JOB_KINDS)[keyof typeof JOB_KINDS];
 
-export interface AttributeBatchPayload { readonly modelId: number; readonly promptIds: number[]; readonly method: AttributionMethod }
+export interface AttributeBatchPayload {
+  readonly modelId: number;
+  readonly promptIds: number[];
+  readonly method: AttributionMethod;
+  /** Target of every prompt (default: each prompt's top-1 prediction). */
+  readonly targetTokenId?: number | null;
+  /** The PENDING run row an on-demand request returned: marked RUNNING, then replaced by the real run. */
+  readonly pendingRunId?: number;
+}
 export interface IndexProjectionsPayload { readonly modelId: number }
 
 export interface JobQueueOptions {
@@ -80,7 +88,7 @@ export class JobQueue {
     const progress = (fraction: number) => this.prisma.job.update({ where: { id: jobId }, data: { progress: fraction } }).then(() => undefined);
     try {
       const result = kind === JOB_KINDS.attributeBatch
-        ? await runAttributeBatch(this.prisma, engine, job.payload as unknown as AttributeBatchPayload, progress)
+        ? await runAttributeBatch(this.prisma, engine, jobId, job.payload as unknown as AttributeBatchPayload, progress)
         : await runIndexProjections(this.prisma, engine, job.payload as unknown as IndexProjectionsPayload, progress);
       await this.prisma.job.update({ where: { id: jobId }, data: { status: 'SUCCEEDED', progress: 1, result, finishedAt: new Date() } });
     } catch (error) {
@@ -88,6 +96,10 @@ export class JobQueue {
       const final = job.attempts > this.options.retryLimit;
       this.options.log.warn(`job ${jobId} (${kind}) attempt ${job.attempts} failed${final ? '' : ', will retry'}: ${message}`);
       await this.prisma.job.update({ where: { id: jobId }, data: { status: final ? 'FAILED' : 'QUEUED', error: message, ...(final ? { finishedAt: new Date() } : {}) } });
+      const pending = (job.payload as { pendingRunId?: number }).pendingRunId;
+      if (final && pending !== undefined) {
+        await this.prisma.attributionRun.updateMany({ where: { id: pending, status: { not: 'SUCCEEDED' } }, data: { status: 'FAILED', error: message } });
+      }
       throw error;
     }
   }
@@ -98,15 +110,24 @@ async function modelOf(prisma: PrismaClient, modelId: number): Promise<Model> {
 }
 
 /** Attributes every prompt (cached runs are reused); result: { runs, computed }. */
-async function runAttributeBatch(prisma: PrismaClient, engine: EngineService, payload: AttributeBatchPayload,
+async function runAttributeBatch(prisma: PrismaClient, engine: EngineService, jobId: number, payload: AttributeBatchPayload,
   progress: (fraction: number) => Promise<void>): Promise<{ runs: number[] }> {
   const model = await modelOf(prisma, payload.modelId);
   const service = attributionServiceFor(prisma, engine);
+  const pending = payload.pendingRunId;
+  if (pending !== undefined) await prisma.attributionRun.updateMany({ where: { id: pending, status: 'PENDING' }, data: { status: 'RUNNING', startedAt: new Date() } });
   const runs: number[] = [];
   for (const [i, promptId] of payload.promptIds.entries()) {
     const prompt = await prisma.prompt.findUniqueOrThrow({ where: { id: promptId } });
-    runs.push((await service.run({ model, prompt, targetTokenId: null, method: payload.method })).id);
+    runs.push((await service.run({ model, prompt, targetTokenId: payload.targetTokenId ?? null, method: payload.method })).id);
     await progress((i + 1) / payload.promptIds.length);
+  }
+  if (pending !== undefined && runs[0] !== undefined && runs[0] !== pending) {
+    // The default target resolved to a key other than the placeholder's: point the job at the real run.
+    await prisma.$transaction([
+      prisma.job.update({ where: { id: jobId }, data: { runId: runs[0] } }),
+      prisma.attributionRun.deleteMany({ where: { id: pending, status: { not: 'SUCCEEDED' } } }),
+    ]);
   }
   return { runs };
 }

@@ -446,9 +446,17 @@ export type AttributionRun = Node & {
   prompt: Prompt;
   method: AttributionMethod;
   engineVersion: Scalars['String']['output'];
+  /**
+   * SUCCEEDED runs are complete. PENDING / RUNNING: the model was not loaded, so a job computes it
+   * (see job; query again, or follow jobProgress). FAILED: see error.
+   */
   status: RunStatus;
-  target: AttributionTarget;
-  /** The model's 10 most probable next tokens. */
+  error?: Maybe<Scalars['String']['output']>;
+  /** The job computing (or that computed) this run, if any. */
+  job?: Maybe<Job>;
+  /** Null until the run SUCCEEDED. */
+  target?: Maybe<AttributionTarget>;
+  /** The model's 10 most probable next tokens (empty until SUCCEEDED). */
   topPredictions: Array<TokenProbability>;
   /** FFN value neurons, best first (300 stored). `first` in [0, 100]. */
   ffnNeurons: NeuronScoreConnection;
@@ -636,6 +644,8 @@ export type Job = Node & {
   error?: Maybe<Scalars['String']['output']>;
   /** The result as JSON text when SUCCEEDED (e.g. {"runs": [...]} or {"neurons": N}). */
   result?: Maybe<Scalars['String']['output']>;
+  /** For an on-demand attribution handed to a job: its run (SUCCEEDED once the job is). */
+  run?: Maybe<AttributionRun>;
   createdAt: Scalars['DateTime']['output'];
   startedAt?: Maybe<Scalars['DateTime']['output']>;
   finishedAt?: Maybe<Scalars['DateTime']['output']>;
@@ -1288,7 +1298,9 @@ export type AttributionRunResolvers<ContextType = Context, ParentType extends Re
   method?: Resolver<ResolversTypes['AttributionMethod'], ParentType, ContextType>;
   engineVersion?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['RunStatus'], ParentType, ContextType>;
-  target?: Resolver<ResolversTypes['AttributionTarget'], ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  job?: Resolver<Maybe<ResolversTypes['Job']>, ParentType, ContextType>;
+  target?: Resolver<Maybe<ResolversTypes['AttributionTarget']>, ParentType, ContextType>;
   topPredictions?: Resolver<Array<ResolversTypes['TokenProbability']>, ParentType, ContextType>;
   ffnNeurons?: Resolver<ResolversTypes['NeuronScoreConnection'], ParentType, ContextType, RequireFields<AttributionRunFfnNeuronsArgs, 'first'>>;
   attentionNeurons?: Resolver<ResolversTypes['NeuronScoreConnection'], ParentType, ContextType, RequireFields<AttributionRunAttentionNeuronsArgs, 'first'>>;
@@ -1361,6 +1373,7 @@ export type JobResolvers<ContextType = Context, ParentType extends ResolversPare
   attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   result?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  run?: Resolver<Maybe<ResolversTypes['AttributionRun']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;

@@ -5,6 +5,7 @@ import { AttributionError, EngineInputError, targetFromText } from '../../engine
 import { attributionServiceFor, type RunSummary } from '../attribution-service.js';
 import type { Context } from '../context.js';
 import { badInput, notFound } from '../errors.js';
+import { JOB_KINDS } from '../jobs.js';
 import type {
   AttributionRunResolvers, AttributionTargetInput, NeuronResolvers, NeuronScoreResolvers, QueryResolvers,
 } from '../generated/graphql.js';
@@ -26,7 +27,23 @@ function targetId(engine: Context['engine'], model: Model, target: AttributionTa
 async function runFor(context: Context, model: Model, prompt: Prompt, target: AttributionTargetInput | null | undefined,
   method: AttributionRun['method']): Promise<AttributionRun> {
   try {
-    return await attributionServiceFor(context.prisma, context.engine).run({ model, prompt, targetTokenId: targetId(context.engine, model, target), method });
+    const service = attributionServiceFor(context.prisma, context.engine);
+    const request = { model, prompt, targetTokenId: targetId(context.engine, model, target), method };
+    if (context.jobs !== null && !context.engine.isLoaded(model.sourcePath)) {
+      // Loading the model would hold the request: answer from the cache or hand the work to a job.
+      const hit = await service.cached(request);
+      if (hit !== null) return hit;
+      const { run, created } = await service.pendingRow(request);
+      if (created || run.status === 'FAILED') {
+        const job = await context.jobs.enqueue(JOB_KINDS.attributeBatch, {
+          modelId: model.id, promptIds: [prompt.id], method, targetTokenId: request.targetTokenId, pendingRunId: run.id,
+        });
+        await context.prisma.job.update({ where: { id: job.id }, data: { runId: run.id } });
+        return context.prisma.attributionRun.update({ where: { id: run.id }, data: { status: 'PENDING', error: null } });
+      }
+      return run;
+    }
+    return await service.run(request);
   } catch (error) {
     if (error instanceof AttributionError || error instanceof EngineInputError) throw badInput('target', error.message);
     throw error;
@@ -94,10 +111,12 @@ export const AttributionRunType: AttributionRunResolvers = {
   model: async (run, _args, { loaders }) => (await loaders.modelById.load(run.modelId)) ?? Promise.reject(new Error(`internal: model ${run.modelId} missing`)),
   prompt: async (run, _args, { prisma }) => prisma.prompt.findUniqueOrThrow({ where: { id: run.promptId } }),
   target: async (run, _args, context) => {
+    if (run.summary === null) return null;
     const t = summaryOf(run).target;
     return { tokenId: t.id, text: await tokenText(context, run.modelId, t.id), prob: t.prob, logProb: t.logProb, rank: t.rank };
   },
-  topPredictions: async (run, _args, context) => Promise.all(summaryOf(run).topPredictions.map(async (p) => ({
+  job: (run, _args, { prisma }) => prisma.job.findFirst({ where: { runId: run.id }, orderBy: { id: 'desc' } }),
+  topPredictions: async (run, _args, context) => Promise.all((run.summary === null ? [] : summaryOf(run).topPredictions).map(async (p) => ({
     tokenId: p.id, prob: p.prob, text: await tokenText(context, run.modelId, p.id),
   }))),
   ffnNeurons: scoresConnection('VALUE', 'FFN'),

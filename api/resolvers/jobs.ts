@@ -83,4 +83,5 @@ export const jobSubscriptions: SubscriptionResolvers = {
 export const JobType: JobResolvers = {
   id: (row) => toGlobalId('Job', row.id),
   result: (row) => (row.result === null ? null : JSON.stringify(row.result)),
+  run: (row, _args, { prisma }) => (row.runId === null ? null : prisma.attributionRun.findUnique({ where: { id: row.runId } })),
 };

@@ -148,3 +148,34 @@ it('a worker SIGKILLed mid-batch: pg-boss retries the job, it completes, no run 
   const job = await server.graphql(`{ job(id: "${toGlobalId('Job', jobId)}") { status progress attempts result } }`);
   expect(JSON.parse(job.body.data.job.result).runs).toHaveLength(30);
 }, 240_000);
+
+it('attribution on a model not loaded returns a PENDING run with a job; the worker completes it, then the cache answers', async () => {
+  const model = await db.prisma.model.findUniqueOrThrow({ where: { name: 'tiny' } });
+  const prompt = await db.prisma.prompt.create({ data: { modelId: model.id, tokenIds: [5, 6, 7], tokens: [] } });
+  const fresh = new EngineService({ memoryBytes: 64 * 1024 * 1024 });
+  const cold = await startTestServer(db.prisma, { engine: fresh, jobs });
+  const worker = startWorker();
+  try {
+    const q = `query($p: ID!) { attribution(promptId: $p) { id status target { tokenId rank } job { id status } } }`;
+    const first = await cold.graphql(q, { p: toGlobalId('Prompt', prompt.id) });
+    expect(first.body.errors).toBeUndefined();
+    expect(first.body.data.attribution).toMatchObject({ status: 'PENDING', target: null });
+    const again = await cold.graphql(q, { p: toGlobalId('Prompt', prompt.id) });
+    expect(again.body.data.attribution.job.id).toBe(first.body.data.attribution.job.id);
+    const jobId = fromGlobalId(first.body.data.attribution.job.id, 'Job');
+    await waitFor('the attribution job', async () => {
+      const j = await db.prisma.job.findUniqueOrThrow({ where: { id: jobId } });
+      return j.status === 'SUCCEEDED' ? j : null;
+    }, 60_000);
+    const done = await cold.graphql(q, { p: toGlobalId('Prompt', prompt.id) });
+    expect(done.body.data.attribution).toMatchObject({ status: 'SUCCEEDED', target: { rank: 1 } });
+    expect(fresh.loads).toBe(0);
+    const viaJob = await cold.graphql(`{ job(id: "${toGlobalId('Job', jobId)}") { run { id status } } }`);
+    expect(viaJob.body.data.job.run).toEqual({ id: done.body.data.attribution.id, status: 'SUCCEEDED' });
+    expect(await db.prisma.attributionRun.count({ where: { promptId: prompt.id } })).toBe(1);
+  } finally {
+    worker.kill('SIGTERM');
+    await cold.stop();
+    await fresh.close();
+  }
+}, 120_000);
