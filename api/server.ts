@@ -11,13 +11,14 @@ import type { GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { readAccessPlugin } from './auth/require-role.js';
+import { wsHeaders } from './auth/ws-auth.js';
 import { createContext, type Context, type ServerDeps } from './context.js';
 import { EngineService } from './engine-service.js';
 import type { JobQueue } from './jobs.js';
 import { createFormatError, ErrorCode } from './errors.js';
 import { explorerRouter } from './explorer/explorer.js';
 import type { Logger } from './logger.js';
-import { DEFAULT_QUERY_LIMITS, queryLimitRules, type QueryLimits } from './protection/query-limits.js';
+import { DEFAULT_QUERY_LIMITS, queryLimitRules, validateWithLimits, type QueryLimits } from './protection/query-limits.js';
 import { resolvers } from './resolvers/index.js';
 import { loadTypeDefs } from './schema/index.js';
 
@@ -107,7 +108,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   if (schema === null) throw new Error('internal: Apollo started without a schema');
   const wsCleanup = useServer<Record<string, unknown>, { request: http.IncomingMessage }>({
     schema,
-    context: async (ctx) => createContext(deps, ctx.extra.request.headers),
+    // The same depth and complexity limits as over HTTP.
+    validate: validateWithLimits(options.queryLimits ?? DEFAULT_QUERY_LIMITS),
+    // An unknown or revoked key, or no key while reads need one, refuses the connection (4403).
+    onConnect: async (ctx) => {
+      const context = await createContext(deps, wsHeaders(ctx.connectionParams, ctx.extra.request.headers)).catch(() => null);
+      return context !== null && (context.caller !== null || !(options.requireKeyForReads ?? false));
+    },
+    context: async (ctx) => createContext(deps, wsHeaders(ctx.connectionParams, ctx.extra.request.headers)),
   }, wsServer);
 
   await new Promise<void>((resolve, reject) => {
