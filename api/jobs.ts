@@ -12,7 +12,7 @@ import type { EngineService } from './engine-service.js';
 import type { AttributionMethod, Job, Model } from './generated/prisma/client.js';
 import type { Logger } from './logger.js';
 import { ensureNeurons, type NeuronKey } from './neuron-rows.js';
-import { PROJECTION_DEPTH } from './projections.js';
+import { PROJECTION_DEPTH, storableText } from './projections.js';
 
 /** Job kinds = pg-boss queue names. */
 export const JOB_KINDS = { attributeBatch: 'attribute-batch', indexProjections: 'index-projections' } as const;
@@ -137,7 +137,7 @@ async function runIndexProjections(prisma: PrismaClient, engine: EngineService, 
   progress: (fraction: number) => Promise<void>): Promise<{ neurons: number }> {
   const model = await modelOf(prisma, payload.modelId);
   const tokenizer = engine.tokenizer(model.sourcePath);
-  const text = (id: number) => tokenizer?.tokenText(id) ?? null;
+  const text = (id: number) => (tokenizer === null ? null : storableText(tokenizer.tokenText(id)));
   let neurons = 0;
   const write = async (keys: NeuronKey[], tops: { id: number; logit: number }[][], bottoms: { id: number; logit: number }[][]) => {
     const ids = await ensureNeurons(prisma, model.id, keys);

@@ -6,6 +6,11 @@ import type { PrismaClient } from './database/prisma.js';
 import type { EngineService } from './engine-service.js';
 import type { Model, Neuron, VocabProjection } from './generated/prisma/client.js';
 
+/** Token text as stored in PostgreSQL text columns: NUL (a GPT-2 byte token) becomes U+2400. */
+export function storableText(text: string): string {
+  return text.replace(/\0/g, '\u2400');
+}
+
 /** Tokens stored per side and neuron (the search index depth). */
 export const PROJECTION_DEPTH = 20;
 
@@ -48,7 +53,7 @@ async function computeProjections(engine: EngineService, neurons: readonly Neuro
         const p = await projectNeuron(m, neuronRef(n), PROJECTION_DEPTH);
         for (const [side, list] of [['TOP', p.top], ['BOTTOM', p.bottom]] as const) {
           list.forEach((t, r) => out.push({
-            modelId, neuronId: n.id, side, rank: r + 1, tokenId: t.id, token: tokenizer?.tokenText(t.id) ?? null, logit: t.logit,
+            modelId, neuronId: n.id, side, rank: r + 1, tokenId: t.id, token: tokenizer === null ? null : storableText(tokenizer.tokenText(t.id)), logit: t.logit,
           }));
         }
       }

@@ -5,6 +5,7 @@ import type { PrismaClient } from './database/prisma.js';
 import type { EngineService } from './engine-service.js';
 import { badInput } from './errors.js';
 import type { Model } from './generated/prisma/client.js';
+import { storableText } from './projections.js';
 
 /** Most lines one importPrompts call accepts. */
 export const IMPORT_BATCH_LIMIT = 5000;
@@ -50,7 +51,7 @@ export function prepareTokens(engine: EngineService, model: Model, text: string 
   if (ids.length < 1 || ids.length > config.nCtx) {
     throw badInput(argumentName, `${argumentName} must have 1 to ${config.nCtx} tokens (model ${model.name}'s context): got ${ids.length}`);
   }
-  return { tokenIds: ids, tokens: tokenizer === null ? [] : ids.map((id) => tokenizer.tokenText(id)) };
+  return { tokenIds: ids, tokens: tokenizer === null ? [] : ids.map((id) => storableText(tokenizer.tokenText(id))) };
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
