@@ -41,7 +41,7 @@ export interface Config {
   readonly maxQueryDepth: number;
   /** Largest estimated cost of an operation, list fields weighted by page size (ATLAS_MAX_QUERY_COMPLEXITY, default 50000). */
   readonly maxQueryComplexity: number;
-  /** Most items in one batch: prompts per import or batch job (ATLAS_MAX_BATCH_SIZE, default 1000). */
+  /** Most prompts in one attributeBatch job (ATLAS_MAX_BATCH_SIZE, default 1000). */
   readonly maxBatchSize: number;
   /** ATLAS_LOG_LEVEL: debug | info | warn | error (default info). */
   readonly logLevel: LogLevel;

@@ -18,6 +18,8 @@ export interface ServerDeps {
   readonly modelRoots: readonly string[];
   /** The background job queue; null when the server runs without one (then job mutations fail). */
   readonly jobs: JobQueue | null;
+  /** Most prompts one batch job accepts (ATLAS_MAX_BATCH_SIZE). */
+  readonly maxBatchSize: number;
 }
 
 export interface Context extends ServerDeps {

@@ -62,6 +62,7 @@ async function start(config: Config, log: Logger, running: Running): Promise<voi
     engine,
     modelRoots: config.modelRoots,
     jobs,
+    maxBatchSize: config.maxBatchSize,
   });
   log.info(`GraphQL endpoint ready at ${running.server.url}`);
   if (config.bootstrapKnowledgeModel) {

@@ -20,12 +20,15 @@ import { explorerRouter } from './explorer/explorer.js';
 import type { Logger } from './logger.js';
 import { DEFAULT_QUERY_LIMITS, queryLimitRules, validateWithLimits, type QueryLimits } from './protection/query-limits.js';
 import { resolvers } from './resolvers/index.js';
+import { MAX_BATCH_PROMPTS } from './resolvers/jobs.js';
 import { loadTypeDefs } from './schema/index.js';
 
 /** Path of the GraphQL endpoint. */
 export const GRAPHQL_PATH = '/graphql';
 
-export interface ApiServerOptions extends Omit<ServerDeps, 'engine' | 'modelRoots' | 'jobs'> {
+export interface ApiServerOptions extends Omit<ServerDeps, 'engine' | 'modelRoots' | 'jobs' | 'maxBatchSize'> {
+  /** Default: MAX_BATCH_PROMPTS (1000). */
+  readonly maxBatchSize?: number;
   /** Default: none (job mutations then fail; subscriptions still poll the Job table). */
   readonly jobs?: JobQueue | null;
   /** Default: a private EngineService with a 1 GiB budget, closed by stop(). */
@@ -93,6 +96,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const engine = options.engine ?? new EngineService({ memoryBytes: 1024 * 1024 * 1024 });
   const deps: ServerDeps = {
     prisma: options.prisma, engineStatus: options.engineStatus, engine, modelRoots: options.modelRoots ?? [], jobs: options.jobs ?? null,
+    maxBatchSize: options.maxBatchSize ?? MAX_BATCH_PROMPTS,
   };
   app.disable('x-powered-by');
   app.use(explorerRouter());

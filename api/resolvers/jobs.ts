@@ -7,7 +7,7 @@ import type { Job } from '../generated/prisma/client.js';
 import { JOB_KINDS, type JobQueue } from '../jobs.js';
 import { fromGlobalId, toGlobalId } from '../relay.js';
 
-/** Most prompts one attributeBatch accepts. */
+/** Most prompts one attributeBatch accepts unless configured (ATLAS_MAX_BATCH_SIZE: context.maxBatchSize). */
 export const MAX_BATCH_PROMPTS = 1000;
 /** How often jobProgress looks at the Job row (the worker may be another process). */
 const POLL_MS = 250;
@@ -31,8 +31,8 @@ const attributeBatch: MutationResolvers['attributeBatch'] = async (_parent, { in
   if ((input.promptIds == null) === (input.knowledgeType == null)) throw badInput('input', 'give input.promptIds or input.knowledgeType, not both');
   let promptIds: number[];
   if (input.promptIds != null) {
-    if (input.promptIds.length < 1 || input.promptIds.length > MAX_BATCH_PROMPTS) {
-      throw badInput('input.promptIds', `input.promptIds must have 1 to ${MAX_BATCH_PROMPTS} ids: got ${input.promptIds.length}`);
+    if (input.promptIds.length < 1 || input.promptIds.length > context.maxBatchSize) {
+      throw badInput('input.promptIds', `input.promptIds must have 1 to ${context.maxBatchSize} ids: got ${input.promptIds.length}`);
     }
     promptIds = input.promptIds.map((id) => fromGlobalId(id, 'Prompt', 'input.promptIds'));
     const found = await context.prisma.prompt.count({ where: { id: { in: promptIds }, modelId } });
@@ -40,7 +40,7 @@ const attributeBatch: MutationResolvers['attributeBatch'] = async (_parent, { in
   } else {
     const rows = await context.prisma.prompt.findMany({ where: { modelId, knowledgeType: { name: input.knowledgeType ?? '' } }, select: { id: true }, orderBy: { id: 'asc' } });
     if (rows.length === 0) throw badInput('input.knowledgeType', `no prompts of type ${JSON.stringify(input.knowledgeType)} for this model`);
-    if (rows.length > MAX_BATCH_PROMPTS) throw badInput('input.knowledgeType', `at most ${MAX_BATCH_PROMPTS} prompts per batch: the type has ${rows.length}`);
+    if (rows.length > context.maxBatchSize) throw badInput('input.knowledgeType', `at most ${context.maxBatchSize} prompts per batch: the type has ${rows.length}`);
     promptIds = rows.map((r) => r.id);
   }
   return queue.enqueue(JOB_KINDS.attributeBatch, { modelId, promptIds, method: input.method ?? 'LOG_PROB_INCREASE' });

@@ -1,6 +1,11 @@
 // Limits checked before anything runs, over real HTTP: query depth, estimated complexity (page
-// sizes and aliases multiply), page size, HTTP batching. (The body limit: graphql-errors.test.ts.)
+// sizes and aliases multiply), page size, HTTP batching, batch-job size (ATLAS_MAX_BATCH_SIZE).
+// (The body limit: graphql-errors.test.ts.)
 import { getIntrospectionQuery } from 'graphql';
+import { createApiKey } from '../../api/auth/api-keys.js';
+import { JobQueue } from '../../api/jobs.js';
+import type { Logger } from '../../api/logger.js';
+import { toGlobalId } from '../../api/relay.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -115,4 +120,32 @@ describe('page size and batching', () => {
     expect(res.status).toBe(400);
     expect(res.body.errors?.[0]?.extensions?.code).toBe('BAD_REQUEST');
   });
+});
+
+describe('batch size', () => {
+  const quiet: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
+  it('EXPECTED FAILURE: attributeBatch over the configured maxBatchSize is BAD_USER_INPUT; at the limit it is queued', async () => {
+    const jobs = await JobQueue.start(db.prisma, { url: db.url, expireSeconds: 30, retryLimit: 0, log: quiet });
+    const limited = await startTestServer(db.prisma, { jobs, maxBatchSize: 2 });
+    try {
+      const model = await db.prisma.model.create({ data: { name: 'batch-model', architecture: 'GPT2', sourcePath: '/m/b', config: {}, weightsChecksum: 'x' } });
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) ids.push(toGlobalId('Prompt', (await db.prisma.prompt.create({ data: { text: `batch ${i}`, modelId: model.id } })).id));
+      const auth = { authorization: `Bearer ${(await createApiKey(db.prisma, 'batcher', 'ANNOTATOR')).key}` };
+      const BATCH = 'mutation($input: BatchAttributionInput!) { attributeBatch(input: $input) { id } }';
+      const over = await limited.graphql(BATCH, { input: { model: toGlobalId('Model', model.id), promptIds: ids } }, auth);
+      expect(over.body.errors?.[0]).toMatchObject({ message: 'input.promptIds must have 1 to 2 ids: got 3', extensions: { code: 'BAD_USER_INPUT' } });
+      const byType = await db.prisma.knowledgeType.findUniqueOrThrow({ where: { name: 'capital' } });
+      await db.prisma.prompt.updateMany({ where: { modelId: model.id }, data: { knowledgeTypeId: byType.id } });
+      const overType = await limited.graphql(BATCH, { input: { model: toGlobalId('Model', model.id), knowledgeType: 'capital' } }, auth);
+      expect(overType.body.errors?.[0]?.message).toBe('at most 2 prompts per batch: the type has 3');
+      const ok = await limited.graphql(BATCH, { input: { model: toGlobalId('Model', model.id), promptIds: ids.slice(0, 2) } }, auth);
+      expect(ok.body.errors).toBeUndefined();
+      expect(ok.body.data.attributeBatch.id).toEqual(expect.any(String));
+    } finally {
+      await limited.stop();
+      await jobs.stop();
+    }
+  }, 60_000);
 });

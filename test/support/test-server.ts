@@ -26,7 +26,7 @@ export interface TestServer {
 
 /** Starts the API on port 0 over `prisma`. */
 export async function startTestServer(prisma: PrismaClient, options: {
-  bodyLimitBytes?: number; engineStatus?: EngineStatus; engine?: EngineService; modelRoots?: readonly string[]; jobs?: JobQueue;
+  bodyLimitBytes?: number; engineStatus?: EngineStatus; engine?: EngineService; modelRoots?: readonly string[]; jobs?: JobQueue; maxBatchSize?: number;
   requireKeyForReads?: boolean;
   queryLimits?: QueryLimits;
 } = {}): Promise<TestServer> {
@@ -45,6 +45,7 @@ export async function startTestServer(prisma: PrismaClient, options: {
     engine: options.engine,
     modelRoots: options.modelRoots,
     jobs: options.jobs ?? null,
+    maxBatchSize: options.maxBatchSize,
     requireKeyForReads: options.requireKeyForReads ?? false,
     queryLimits: options.queryLimits,
     stopGracePeriodMillis: 1000,
