@@ -2,7 +2,7 @@
 // method's own top-k neurons per sentence, the value-neuron and query-neuron ablations, and
 // random controls of the same size; overall and per knowledge type. Deterministic for a seed.
 import {
-  ablationMasks, attributeCache, METHODS, targetStats, type AttributionResult, type MethodName, type TargetStats,
+  ablationMasks, attributeCache, METHODS, rankFfnNeurons, targetStats, type AttributionResult, type MethodName, type TargetStats,
 } from '../attribution/index.js';
 import { forward } from '../forward/forward.js';
 import type { LoadedModel } from '../forward/loaded-model.js';
@@ -129,7 +129,7 @@ export async function evaluateSentences(model: LoadedModel, sentences: readonly 
     if (mapTop > 0) attributions.push(compactAttribution(s.record.id, s.record.knowledgeType, main, mapTop));
     const plan = new Map<string, Ablation>();
     for (const m of methods) {
-      const ffn = m === 'log-prob-increase' ? main.ffnNeurons : (await attributeCache(model, cache, { target: s.target, top: k, method: m })).ffnNeurons;
+      const ffn = m === 'log-prob-increase' ? main.ffnNeurons : (await rankFfnNeurons(model, cache, { target: s.target, top: k, method: m })).neurons;
       plan.set(m, { ffn: ffn.slice(0, k).map(({ layer, neuron }) => ({ layer, neuron })), attention: [] });
     }
     // The control of the method table: k random FFN neurons.
