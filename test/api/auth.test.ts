@@ -132,15 +132,18 @@ describe('npm run atlas -- keys', () => {
     expect((await server.graphql('{ me { name } }', {}, bearer(key))).body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   }, 60_000);
 
-  it.each([
-    [['create', '--name', 'x'], /create needs --role and --name/],
-    [['create', '--name', 'x', '--role', 'OWNER'], /role must be one of READER, ANNOTATOR, ADMIN: got "OWNER"/],
-    [['revoke'], /revoke needs exactly one of --id, --prefix/],
-    [['rotate'], /unknown subcommand "rotate"/],
-  ])('EXPECTED FAILURE: keys %j exits 2', async (args, message) => {
-    const failed = await atlas(args).then(() => null, (error: { code: number; stderr: string }) => error);
-    expect(failed?.code).toBe(2);
-    expect(failed?.stderr).toMatch(message);
+  it('EXPECTED FAILURE: bad usage exits 2 with a message (cases run as parallel processes)', async () => {
+    const cases: [string[], RegExp][] = [
+      [['create', '--name', 'x'], /create needs --role and --name/],
+      [['create', '--name', 'x', '--role', 'OWNER'], /role must be one of READER, ANNOTATOR, ADMIN: got "OWNER"/],
+      [['revoke'], /revoke needs exactly one of --id, --prefix/],
+      [['rotate'], /unknown subcommand "rotate"/],
+    ];
+    const outcomes = await Promise.all(cases.map(([args]) => atlas(args).then(() => null, (error: { code: number; stderr: string }) => error)));
+    outcomes.forEach((failed, i) => {
+      expect(failed?.code).toBe(2);
+      expect(failed?.stderr).toMatch(cases[i]?.[1] ?? /never/);
+    });
   }, 60_000);
 });
 
