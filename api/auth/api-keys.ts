@@ -50,10 +50,10 @@ export async function createApiKey(prisma: PrismaClient, name: string, role: Api
   return { apiKey, key };
 }
 
-/** Marks key `id` revoked (idempotent: the first revocation time is kept). NOT_FOUND when absent. */
-export async function revokeApiKey(prisma: PrismaClient, id: number): Promise<ApiKey> {
+/** Marks key `id` revoked (idempotent: the first revocation time is kept). NOT_FOUND (naming `shownId`) when absent. */
+export async function revokeApiKey(prisma: PrismaClient, id: number, shownId = String(id)): Promise<ApiKey> {
   await prisma.apiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
   const row = await prisma.apiKey.findUnique({ where: { id } });
-  if (row === null) throw notFound('ApiKey', String(id));
+  if (row === null) throw notFound('ApiKey', shownId);
   return row;
 }

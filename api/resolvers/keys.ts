@@ -19,7 +19,7 @@ export const keyMutations: Pick<MutationResolvers, 'createApiKey' | 'revokeApiKe
   },
   revokeApiKey: (_parent, args, context) => {
     requireRole(context, 'ADMIN');
-    return revokeApiKey(context.prisma, fromGlobalId(args.id, 'ApiKey'));
+    return revokeApiKey(context.prisma, fromGlobalId(args.id, 'ApiKey'), args.id);
   },
 };
 

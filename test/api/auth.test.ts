@@ -88,6 +88,8 @@ describe('API keys', () => {
     expect(after.body.errors?.[0]).toMatchObject({ extensions: { code: 'UNAUTHENTICATED' }, message: expect.stringMatching(/was revoked/) });
     const list = await server.graphql('{ apiKeys { id name revokedAt } }', {}, bearer(keys.ADMIN));
     expect(list.body.data.apiKeys.find((k: { id: string }) => k.id === apiKey.id)).toMatchObject({ name: 'temp', revokedAt: expect.any(String) });
+    const missing = await server.graphql('mutation($id: ID!) { revokeApiKey(id: $id) { id } }', { id: 'QXBpS2V5Ojk5OTk=' }, bearer(keys.ADMIN));
+    expect(missing.body.errors?.[0]).toMatchObject({ message: 'ApiKey QXBpS2V5Ojk5OTk= not found', extensions: { code: 'NOT_FOUND' } });
     const denied = await server.graphql('{ apiKeys { id } }', {}, bearer(keys.READER));
     expect(denied.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
