@@ -101,6 +101,21 @@ describeWithChromium('explorer page in headless Chromium', () => {
     expect(await page.locator('#results tbody tr').count()).toBe(1);
   });
 
+  it('pages a connection with the next page button', async () => {
+    await page.selectOption('#model-select', { label: 'any model' });
+    await page.fill('#prompt-filter', '');
+    await page.click('#load-prompts');
+    await page.locator('#results td', { hasText: 'The capital of France is' }).waitFor({ timeout: 10_000 });
+    await page.fill('#variables', '{ "first": 1 }');
+    await page.click('#run');
+    await page.locator('#results button.next-page').waitFor({ timeout: 10_000 });
+    expect(await page.locator('#results tbody tr').count()).toBe(1);
+    await page.click('#results button.next-page');
+    await page.locator('#results td', { hasText: 'The capital of Japan is' }).waitFor({ timeout: 10_000 });
+    expect(await page.locator('#results tbody tr').count()).toBe(1);
+    expect(await page.locator('#results button.next-page').count()).toBe(0);
+  });
+
   it('shows an error with its code', async () => {
     await page.fill('#query', '{ prompts(first: 101) { edges { node { id } } } }');
     await page.click('#run');

@@ -120,7 +120,7 @@ function renderValue(title, value, depth = 0) {
   } else if (Array.isArray(value.edges)) {
     const nodes = value.edges.map((edge) => edge.node ?? edge);
     box.append(nodes.length === 0 ? el('p', { class: 'hint' }, 'no items') : table(nodes));
-    if (value.pageInfo?.hasNextPage) box.append(el('p', { class: 'hint' }, `more after cursor ${value.pageInfo.endCursor}`));
+    if (value.pageInfo?.hasNextPage) box.append(nextPageControl(value.pageInfo.endCursor));
   } else {
     const scalars = {};
     const nested = [];
@@ -138,6 +138,21 @@ function renderValue(title, value, depth = 0) {
     for (const [key, inner] of nested) box.append(renderValue(key, inner, depth + 1));
   }
   return box;
+}
+
+/** "next page": reruns the query with `after` = the page's end cursor when it declares `$after`. */
+function nextPageControl(endCursor) {
+  if (!/\$after\b/.test($('query').value)) return el('p', { class: 'hint' }, `more after cursor ${endCursor}`);
+  return el('button', { type: 'button', class: 'next-page', onclick: () => {
+    let variables = {};
+    try {
+      variables = JSON.parse($('variables').value.trim() || '{}');
+    } catch {
+      // run() reports the bad JSON.
+    }
+    $('variables').value = JSON.stringify({ ...variables, after: endCursor }, null, 2);
+    void run();
+  } }, 'next page ▶');
 }
 
 function showResponse(response) {
@@ -179,8 +194,8 @@ const PRESETS = {
   health: { query: '{ health { database engine } }' },
   me: { query: '{ me { name role } }' },
   annotations: {
-    query: `query Annotations($filter: AnnotationFilter, $first: Int) {
-  annotations(filter: $filter, first: $first) {
+    query: `query Annotations($filter: AnnotationFilter, $first: Int, $after: String) {
+  annotations(filter: $filter, first: $first, after: $after) {
     edges { node { id label note tags author version updatedAt neuron { id kind layer head index model { name } } } }
     pageInfo { hasNextPage endCursor }
   }
@@ -188,8 +203,8 @@ const PRESETS = {
     variables: { first: 50, filter: {} },
   },
   prompts: {
-    query: `query Prompts($filter: PromptFilter, $first: Int) {
-  prompts(first: $first, filter: $filter) {
+    query: `query Prompts($filter: PromptFilter, $first: Int, $after: String) {
+  prompts(first: $first, after: $after, filter: $filter) {
     edges { node { id text expectedAnswer knowledgeType { name } model { name } } }
     pageInfo { hasNextPage endCursor }
   }
