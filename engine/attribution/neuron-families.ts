@@ -6,7 +6,7 @@ import { dot, scoreRows } from './score-rows.js';
 export interface NeuronFamily {
   /** Number of candidates. */
   readonly count: number;
-  /** Upper bounds of the log-prob increase against `baseOf` (default: the method's baseline) [count]. */
+  /** Upper bounds of the log-prob increase (against the uniform distribution if `uniform`) [count]. */
   bounds(uniform?: boolean): Float64Array;
   /** Exact log-prob increases of `indices` (against uniform for baseline b) [n]. */
   score(indices: Int32Array, uniform?: boolean): Promise<Float64Array>;
