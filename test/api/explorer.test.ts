@@ -135,6 +135,24 @@ describeWithChromium('explorer page in headless Chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it('annotates a neuron from its page with the key entered (and refuses without one)', async () => {
+    await page.click('button[data-preset="annotations"]');
+    await page.locator('#results button.neuron').first().click();
+    await page.locator('#annotation-label').waitFor({ timeout: 10_000 });
+    await page.fill('#annotation-label', 'relation head');
+    await page.fill('#annotation-tags', 'capital, relation');
+    await page.click('#annotation-add');
+    await page.locator('[data-field="annotations"] td', { hasText: 'relation head' }).waitFor({ timeout: 10_000 });
+    const row = await db.prisma.annotation.findFirstOrThrow({ where: { label: 'relation head' } });
+    expect(row).toMatchObject({ author: 'alice', tags: ['capital', 'relation'], version: 1 });
+    await page.fill('#api-key', '');
+    await page.dispatchEvent('#api-key', 'change');
+    await page.fill('#annotation-label', 'anonymous try');
+    await page.click('#annotation-add');
+    await page.locator('#errors', { hasText: 'UNAUTHENTICATED' }).waitFor({ timeout: 10_000 });
+    expect(await db.prisma.annotation.count({ where: { label: 'anonymous try' } })).toBe(0);
+  });
+
   it('with ATLAS_REQUIRE_KEY_FOR_READS, loads the schema and models once a key is entered', async () => {
     const closed = await startTestServer(db.prisma, { requireKeyForReads: true });
     const closedPage = await browser.newPage();

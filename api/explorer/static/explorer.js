@@ -134,10 +134,33 @@ function renderValue(title, value, depth = 0) {
         el('tr', {}, el('th', {}, k), el('td', { class: typeof v === 'number' ? 'num' : '' }, typeof v === 'number' ? formatNumber(v) : v === null ? 'null' : String(v)))))));
       const actions = rowActions(value);
       if (actions.length > 0) box.append(el('div', {}, ...actions));
+      if (decodeGlobalId(value.id ?? '')?.type === 'Neuron' && schema.types.get('Mutation')?.has('createAnnotation')) box.append(annotationForm(value.id));
     }
     for (const [key, inner] of nested) box.append(renderValue(key, inner, depth + 1));
   }
   return box;
+}
+
+/** A form adding an annotation to neuron `neuronId` (needs an ANNOTATOR key), then reloading the neuron. */
+function annotationForm(neuronId) {
+  const label = el('input', { id: 'annotation-label', placeholder: 'label, e.g. capital mover' });
+  const tags = el('input', { id: 'annotation-tags', placeholder: 'tags, comma separated' });
+  const note = el('input', { id: 'annotation-note', placeholder: 'note (optional)' });
+  const add = el('button', { type: 'submit', id: 'annotation-add' }, 'annotate');
+  const form = el('form', { class: 'annotate' }, label, tags, note, add);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const input = {
+      neuronId,
+      label: label.value,
+      tags: tags.value.split(',').map((t) => t.trim()).filter((t) => t !== ''),
+      ...(note.value.trim() === '' ? {} : { note: note.value }),
+    };
+    const response = await gql('mutation($input: CreateAnnotationInput!) { createAnnotation(input: $input) { id version } }', { input });
+    if (response.errors) showResponse(response);
+    else await showNeuron(neuronId);
+  });
+  return form;
 }
 
 /** "next page": reruns the query with `after` = the page's end cursor when it declares `$after`. */
@@ -213,12 +236,15 @@ const PRESETS = {
   },
 };
 
-/** A neuron's page: identity, vocabulary projection (when the server has it) and annotations. */
+/**
+ * A neuron's page: identity and annotations, and (when the server has it) the vocabulary
+ * projection under a second alias, so a model that cannot be loaded does not hide the rest.
+ */
 async function showNeuron(id) {
   const projection = schema.types.get('Neuron')?.has('projection')
-    ? ' top: projection(side: TOP, first: 10) { rank text logit } bottom: projection(side: BOTTOM, first: 10) { rank text logit }' : '';
+    ? '\n  projection: node(id: $id) { ... on Neuron { top: projection(side: TOP, first: 10) { rank text logit } bottom: projection(side: BOTTOM, first: 10) { rank text logit } } }' : '';
   setEditor(`query Neuron($id: ID!) {
-  node(id: $id) { id ... on Neuron { kind layer head index${projection} annotations { id label note tags author version updatedAt } } }
+  neuron: node(id: $id) { id ... on Neuron { kind layer head index annotations { id label note tags author version updatedAt } } }${projection}
 }`, { id });
   await run();
 }
