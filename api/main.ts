@@ -90,7 +90,10 @@ async function stop(running: Running, log: Logger): Promise<void> {
   for (const [name, step] of steps) {
     if (step === undefined) continue;
     try {
+      const t0 = Date.now();
+      log.debug(`stopping ${name}`);
       await step();
+      log.debug(`stopped ${name} in ${Date.now() - t0} ms`);
     } catch (error) {
       log.error(`stopping ${name} failed`, error);
     }

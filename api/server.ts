@@ -79,6 +79,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     formatError: createFormatError(options.log),
     introspection: true,
     includeStacktraceInErrorResponses: false,
+    // api/main.ts owns SIGINT/SIGTERM (drain, then the job queue, engine, Prisma, PostgreSQL).
+    stopOnTerminationSignals: false,
     validationRules: queryLimitRules(options.queryLimits ?? DEFAULT_QUERY_LIMITS),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: options.stopGracePeriodMillis ?? 5000 }),
