@@ -1,6 +1,6 @@
 // The fresh-machine path: with no DATABASE_URL the server runs an embedded PostgreSQL whose data
 // folder survives restarts. Exercised here whatever the run's own database is.
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -32,7 +32,12 @@ it('initialises, migrates, stops and restarts on the same data folder with the r
   const dir = path.join(parent, 'postgres');
   const first = await startEmbeddedPostgres({ dir, port: 0, database: 'atlas' });
   try {
-    expect(JSON.parse(await runMigrateScript('apply', first.url('atlas')))).toHaveLength(1);
+    // A fresh data folder gets every migration of prisma/migrations, in order.
+    const migrations = (await readdir(path.resolve('prisma/migrations'), { withFileTypes: true }))
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
+      .sort();
+    expect(JSON.parse(await runMigrateScript('apply', first.url('atlas')))).toEqual(migrations);
     await query(first.url('atlas'), `INSERT INTO "Prompt" ("text", "tokenIds", "tokens") VALUES ('persisted', '{}', '{}')`);
   } finally {
     await first.stop();
