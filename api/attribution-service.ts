@@ -8,6 +8,7 @@ import type { PrismaClient } from './database/prisma.js';
 import type { EngineService } from './engine-service.js';
 import { badInput } from './errors.js';
 import type { AttributionMethod, AttributionRun, Model, Prompt } from './generated/prisma/client.js';
+import { ImmutableCache } from './immutable-cache.js';
 import { ensureNeurons, type NeuronKey } from './neuron-rows.js';
 import { modelConfigOf } from './prompt-import.js';
 
@@ -44,6 +45,10 @@ export interface RunRequest {
 /** Computes and caches runs; `computations` counts attributions this process actually ran. */
 export class AttributionService {
   computations = 0;
+  /** SUCCEEDED runs by request key (immutable rows). */
+  private readonly succeeded = new ImmutableCache<AttributionRun>(20_000);
+  /** Score pages, prompts, models and neurons read by the attribution resolvers (immutable rows). */
+  readonly pages = new ImmutableCache<unknown>(20_000);
   /** (model, prompt) -> top-1 token, so a cached default-target request needs no forward pass. */
   private readonly defaultTargets = new Map<string, number>();
 
@@ -122,6 +127,14 @@ export class AttributionService {
    * default target the run whose target was the model's top-1 prediction (no forward pass needed).
    */
   async cached(request: RunRequest): Promise<AttributionRun | null> {
+    const memo = `${request.model.id}:${request.prompt.id}:${request.targetTokenId ?? 'top'}:${request.method}`;
+    const hit = this.succeeded.get(memo);
+    if (hit !== undefined) return hit;
+    const run = await this.lookup(request);
+    return run === null ? null : this.succeeded.set(memo, run);
+  }
+
+  private async lookup(request: RunRequest): Promise<AttributionRun | null> {
     const base = { modelId: request.model.id, promptId: request.prompt.id, method: request.method, engineVersion: ATTRIBUTION_ENGINE_VERSION };
     if (request.targetTokenId !== null) {
       const run = await this.prisma.attributionRun.findUnique({ where: { modelId_promptId_targetTokenId_method_engineVersion: { ...base, targetTokenId: request.targetTokenId } } });

@@ -132,9 +132,12 @@ async function runAttributeBatch(prisma: PrismaClient, engine: EngineService, jo
   return { runs };
 }
 
-/** Top/bottom PROJECTION_DEPTH tokens of every FFN and attention neuron, layer by layer. */
-async function runIndexProjections(prisma: PrismaClient, engine: EngineService, payload: IndexProjectionsPayload,
-  progress: (fraction: number) => Promise<void>): Promise<{ neurons: number }> {
+/**
+ * Top/bottom PROJECTION_DEPTH tokens of every FFN and (unless `ffnOnly`) attention neuron, layer by
+ * layer, inserted with skipDuplicates (a retry completes a partial index). Result: { neurons }.
+ */
+export async function runIndexProjections(prisma: PrismaClient, engine: EngineService, payload: IndexProjectionsPayload,
+  progress: (fraction: number) => Promise<void>, ffnOnly = false): Promise<{ neurons: number }> {
   const model = await modelOf(prisma, payload.modelId);
   const tokenizer = engine.tokenizer(model.sourcePath);
   const text = (id: number) => (tokenizer === null ? null : storableText(tokenizer.tokenText(id)));
@@ -160,6 +163,7 @@ async function runIndexProjections(prisma: PrismaClient, engine: EngineService, 
     await write(Array.from({ length: dMlp }, (_, n) => ({ kind: 'FFN' as const, layer: l, head: -1, index: n })),
       Array.from({ length: dMlp }, (_, n) => row(layer.topIds, layer.topLogits, n)), Array.from({ length: dMlp }, (_, n) => row(layer.bottomIds, layer.bottomLogits, n)));
     await progress((2 * l + 1) / steps);
+    if (ffnOnly) continue;
     const keys: NeuronKey[] = [];
     const projections = await engine.withModel(model.sourcePath, async (m) => {
       const out = [];

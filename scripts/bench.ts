@@ -4,6 +4,7 @@
 const BENCHMARKS: Record<string, () => Promise<{ main(argv: string[]): Promise<number | void> }>> = {
   forward: () => import('./bench/forward.js'),
   attribution: () => import('./bench/attribution.js'),
+  api: () => import('./bench/api.js'),
 };
 
 const [name, ...rest] = process.argv.slice(2);

@@ -51,11 +51,16 @@ async function runFor(context: Context, model: Model, prompt: Prompt, target: At
 }
 
 const attribution: QueryResolvers['attribution'] = async (_parent, args, context) => {
-  const prompt = await context.prisma.prompt.findUnique({ where: { id: fromGlobalId(args.promptId, 'Prompt', 'promptId') } });
+  // Prompts and models are not edited through the API: memoised, and primed into this request's loader.
+  const memo = attributionServiceFor(context.prisma, context.engine).pages;
+  const promptId = fromGlobalId(args.promptId, 'Prompt', 'promptId');
+  const prompt = await memo.getOrLoad(`prompt:${promptId}`, () => context.prisma.prompt.findUnique({ where: { id: promptId } })) as Prompt | null;
   if (prompt === null) throw notFound('Prompt', args.promptId);
   if (prompt.modelId === null) throw badInput('promptId', 'the prompt belongs to no model: create it with modelId to attribute it');
-  const model = await context.loaders.modelById.load(prompt.modelId);
+  const modelId = prompt.modelId;
+  const model = await memo.getOrLoad(`model:${modelId}`, () => context.loaders.modelById.load(modelId)) as Model | null;
   if (model === null) throw notFound('Model', String(prompt.modelId));
+  context.loaders.modelById.prime(model.id, model);
   return runFor(context, model, prompt, args.target, args.method ?? 'LOG_PROB_INCREASE');
 };
 
@@ -78,13 +83,20 @@ const attribute: QueryResolvers['attribute'] = async (_parent, { input }, contex
 export const attributionQueries: Pick<QueryResolvers, 'attribution' | 'attribute'> = { attribution, attribute };
 
 function scoresConnection(role: ScoreRole, kind: NeuronKind) {
-  return async (run: AttributionRun, args: { first?: number | null; after?: string | null }, { prisma }: Context) => {
+  return async (run: AttributionRun, args: { first?: number | null; after?: string | null }, context: Context) => {
     const page = parsePage(args);
-    const rows = await prisma.neuronScore.findMany({
+    const load = () => context.prisma.neuronScore.findMany({
       where: { runId: run.id, role, neuron: { kind }, ...(page.afterId === null ? {} : { rank: { gt: page.afterId } }) },
       orderBy: { rank: 'asc' },
       take: page.take + 1,
+      include: { neuron: true },
     });
+    // A SUCCEEDED run's scores never change: pages are memoised, neurons primed into the request's loader.
+    const key = `scores:${run.id}:${role}:${kind}:${page.afterId ?? 0}:${page.take}`;
+    const rows = (run.status === 'SUCCEEDED'
+      ? await attributionServiceFor(context.prisma, context.engine).pages.getOrLoad(key, load)
+      : await load()) as Awaited<ReturnType<typeof load>>;
+    for (const r of rows) context.loaders.neuronById.prime(r.neuronId, r.neuron);
     const edges = rows.slice(0, page.take).map((node) => ({ cursor: toCursor(node.rank), node }));
     return {
       edges,
