@@ -118,3 +118,13 @@ it('npm run atlas -- import adds a file once, and names an unknown model', () =>
     rmSync(dir, { recursive: true, force: true });
   }
 }, 60_000);
+
+it('bootstrap keeps a model whose files changed under a new name and registers the new files', async () => {
+  const before = await db.prisma.model.findUniqueOrThrow({ where: { name: 'knowledge-model' } });
+  await db.prisma.model.update({ where: { id: before.id }, data: { weightsChecksum: 'f'.repeat(64) } });
+  const again = await bootstrapKnowledgeModel(db.prisma, engine, quiet, path.join(PROJECT_ROOT, '.cache'));
+  expect(again.model.id).not.toBe(before.id);
+  expect(again.model.weightsChecksum).toBe(before.weightsChecksum);
+  expect((await db.prisma.model.findUniqueOrThrow({ where: { id: before.id } })).name).toBe(`knowledge-model@${'f'.repeat(12)}`);
+  expect(again.imported.created).toBeGreaterThan(400);
+}, 120_000);
