@@ -39,7 +39,7 @@ export interface JobQueueOptions {
 }
 
 /** Rows written per INSERT while indexing projections. */
-const INSERT_BATCH = 5000;
+const INSERT_BATCH = 20_000;
 
 /** The queue: enqueue from the API, work from `npm run worker` or in-process workers. */
 export class JobQueue {
@@ -148,7 +148,17 @@ export async function runIndexProjections(prisma: PrismaClient, engine: EngineSe
       ...(tops[i] ?? []).map((t, r) => ({ modelId: model.id, neuronId, side: 'TOP' as const, rank: r + 1, tokenId: t.id, token: text(t.id), logit: t.logit })),
       ...(bottoms[i] ?? []).map((t, r) => ({ modelId: model.id, neuronId, side: 'BOTTOM' as const, rank: r + 1, tokenId: t.id, token: text(t.id), logit: t.logit })),
     ]);
-    for (let s = 0; s < rows.length; s += INSERT_BATCH) await prisma.vocabProjection.createMany({ data: rows.slice(s, s + INSERT_BATCH), skipDuplicates: true });
+    for (let s = 0; s < rows.length; s += INSERT_BATCH) {
+      const batch = rows.slice(s, s + INSERT_BATCH);
+      // One statement over column arrays (unnest): far fewer bind parameters than a multi-row VALUES.
+      await prisma.$executeRaw`
+        INSERT INTO "VocabProjection" ("modelId", "neuronId", "side", "rank", "tokenId", "token", "logit")
+        SELECT ${model.id}, n, sd::"ProjectionSide", r, t, tx, lg
+        FROM unnest(${batch.map((b) => b.neuronId)}::int[], ${batch.map((b) => b.side)}::text[], ${batch.map((b) => b.rank)}::int[],
+                    ${batch.map((b) => b.tokenId)}::int[], ${batch.map((b) => b.token)}::text[], ${batch.map((b) => b.logit)}::float8[])
+          AS u(n, sd, r, t, tx, lg)
+        ON CONFLICT ("neuronId", "side", "rank") DO NOTHING`;
+    }
     neurons += keys.length;
   };
   const { nLayers: L, dMlp, nHeads: H, dHead: dh } = model.config as unknown as { nLayers: number; dMlp: number; nHeads: number; dHead: number };
