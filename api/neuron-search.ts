@@ -42,12 +42,13 @@ export async function searchNeurons(prisma: PrismaClient, s: NeuronSearch): Prom
   if (s.label !== null) {
     where.push(Prisma.sql`EXISTS (SELECT 1 FROM "Annotation" a WHERE a."neuronId" = n."id" AND a."label" ILIKE ${`%${s.label.replace(/[\\%_]/g, '\\$&')}%`})`);
   }
-  const projection = s.projectsTo === null ? Prisma.sql`NULL::float8`
-    : Prisma.sql`(SELECT MAX(v."logit") FROM "VocabProjection" v WHERE v."neuronId" = n."id" AND v."side" = 'TOP' AND v."tokenId" = ANY(${[...s.projectsTo]}::int[]))`;
-  if (s.projectsTo !== null) {
-    // Served by the (modelId, tokenId) index.
-    where.push(Prisma.sql`n."id" IN (SELECT v."neuronId" FROM "VocabProjection" v WHERE v."modelId" = ${s.modelId} AND v."tokenId" = ANY(${[...s.projectsTo]}::int[]) AND v."side" = 'TOP')`);
-  }
+  // The projected-token filter is a derived table: the (modelId, tokenId) index yields the matching
+  // rows once, grouped per neuron with their best logit (no per-neuron subquery).
+  const projection = s.projectsTo === null ? Prisma.sql`NULL::float8` : Prisma.sql`pv.logit`;
+  const projectionJoin = s.projectsTo === null ? Prisma.sql`` : Prisma.sql`
+    JOIN (SELECT v."neuronId", MAX(v."logit")::float8 AS logit FROM "VocabProjection" v
+          WHERE v."modelId" = ${s.modelId} AND v."tokenId" = ANY(${[...s.projectsTo]}::int[]) AND v."side" = 'TOP'
+          GROUP BY v."neuronId") pv ON pv."neuronId" = n."id"`;
   const stats = s.knowledgeTypeId === null ? Prisma.sql`` : Prisma.sql`
     JOIN (SELECT sc."neuronId", COUNT(DISTINCT r."promptId")::int AS prompts, COUNT(*)::int AS occurrences, AVG(sc."score")::float8 AS mean
           FROM "NeuronScore" sc
@@ -63,11 +64,11 @@ export async function searchNeurons(prisma: PrismaClient, s: NeuronSearch): Prom
     POSITION: position,
     PROMPT_COUNT: s.knowledgeTypeId === null ? position : Prisma.sql`st.prompts DESC, st.mean DESC, ${position}`,
     MEAN_SCORE: s.knowledgeTypeId === null ? position : Prisma.sql`st.mean DESC, ${position}`,
-    PROJECTION_LOGIT: s.projectsTo === null ? position : Prisma.sql`projection DESC NULLS LAST, ${position}`,
+    PROJECTION_LOGIT: s.projectsTo === null ? position : Prisma.sql`pv.logit DESC, ${position}`,
   }[s.orderBy];
   const rows = await prisma.$queryRaw<{ id: number; prompts: number | null; occurrences: number | null; mean: number | null; projection: number | null }[]>`
     SELECT n."id", ${statCols}, ${projection} AS projection
-    FROM "Neuron" n ${stats}
+    FROM "Neuron" n ${projectionJoin} ${stats}
     WHERE ${Prisma.join(where, ' AND ')}
     ORDER BY ${order}
     LIMIT ${s.take} OFFSET ${s.offset}`;
