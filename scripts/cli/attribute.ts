@@ -3,16 +3,13 @@
 //   attribute --model DIR (--prompt TEXT | --ids 1,2,3) [--target TOKEN | --target-id N] [--top K]
 //     [--method NAME|a-h] [--exact-all] [--query-top N] [--head-positions] [--json]
 import { parseArgs } from 'node:util';
+import { runModelCommand, UsageError } from '../lib/model-command.js';
 import {
-  attribute, AttributionError, disposeProjector, loadModel, parseMethod, targetFromText, type AttributionResult, type LoadedModel,
+  attribute, AttributionError, loadModel, parseMethod, targetFromText, type AttributionResult, type LoadedModel,
 } from '../../engine/index.js';
 
 const USAGE = 'usage: attribute --model DIR (--prompt TEXT | --ids 1,2,3) [--target TOKEN | --target-id N] [--top K] [--method NAME] [--exact-all] [--query-top N] [--head-positions] [--json]';
 
-/** Thrown for bad command-line usage (exit code 2). */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
 
 function int(name: string, v: string): number {
   const n = Number(v);
@@ -44,8 +41,7 @@ export function attributionJson(model: LoadedModel, res: AttributionResult, with
 
 /** Runs the command; returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
-  let model: LoadedModel | null = null;
-  try {
+  return runModelCommand('attribute', USAGE, async (hold) => {
     const { values: v } = parseArgs({
       args: argv,
       options: {
@@ -58,12 +54,12 @@ export async function main(argv: string[]): Promise<number> {
     if ((v.prompt === undefined) === (v.ids === undefined)) throw new UsageError('give exactly one of --prompt TEXT or --ids 1,2,3');
     if (v.target !== undefined && v['target-id'] !== undefined) throw new UsageError('give at most one of --target and --target-id');
     const method = v.method === undefined ? undefined : parseMethod(v.method);
-    model = await loadModel(v.model);
+    const model = hold(await loadModel(v.model));
     const ids = v.ids !== undefined
       ? (v.ids.trim() === '' ? [] : v.ids.split(',').map((s) => int('ids', s.trim())))
       : tokenizerOf(model, '--prompt needs one; pass --ids instead').encode(v.prompt!); // one of the two is set (checked above)
     const target = v['target-id'] !== undefined ? int('target-id', v['target-id'])
-      : v.target !== undefined ? targetFromText((t) => tokenizerOf(model!, '--target needs one; pass --target-id').encode(t, { addSpecialTokens: false }), v.target)
+      : v.target !== undefined ? targetFromText((t) => tokenizerOf(model, '--target needs one; pass --target-id').encode(t, { addSpecialTokens: false }), v.target)
         : undefined;
     const res = await attribute(model, ids, {
       target, method, top: v.top === undefined ? undefined : int('top', v.top), exactAll: v['exact-all'] ?? false,
@@ -83,19 +79,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${lines.join('\n')}\n`);
     }
     return 0;
-  } catch (e) {
-    const err = e as Error & { code?: string };
-    const known = e instanceof UsageError || e instanceof AttributionError || ['CheckpointError', 'EngineInputError'].includes(err.name)
-      || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION';
-    if (!known) throw e;
-    process.stderr.write(`attribute: ${err.code ? `${err.code}: ` : ''}${err.message}\n${e instanceof UsageError ? `${USAGE}\n` : ''}`);
-    return 2;
-  } finally {
-    if (model) {
-      await disposeProjector(model);
-      await model.dispose();
-    }
-  }
+  });
 }
 
 if (process.argv[1]?.endsWith('attribute.ts') && process.argv[1].includes('cli')) {

@@ -4,18 +4,15 @@
 //     [--per-type N] [--sentences] [--json]
 import { parseArgs } from 'node:util';
 import {
-  AttributionError, disposeProjector, EvaluationError, evaluateSentences, filterDataset, loadModel, parseMethod, readDataset,
-  type AblationMetrics, type EvaluationReport, type FilterReport, type LoadedModel, type PreparedSentence,
+  evaluateSentences, filterDataset, loadModel, parseMethod, readDataset,
+  type AblationMetrics, type EvaluationReport, type FilterReport, type PreparedSentence,
 } from '../../engine/index.js';
+import { runModelCommand, UsageError } from '../lib/model-command.js';
 import { progressBar } from '../lib/progress.js';
 
 const USAGE = 'usage: evaluate --model DIR --dataset FILE [--k 10] [--methods a,b,...] [--value-attention 200] [--value-ffn 100] '
   + '[--query-neurons 1000] [--seed 0] [--filter-top 10] [--type-candidates] [--per-type N] [--sentences] [--json]';
 
-/** Thrown for bad command-line usage (exit code 2). */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
 
 /** Parses a positive integer option (undefined when absent); throws UsageError. */
 export function intOption(name: string, v: string | undefined): number | undefined {
@@ -58,8 +55,7 @@ export function formatReport(filter: FilterReport, rep: EvaluationReport): strin
 
 /** Runs the command; returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
-  let model: LoadedModel | null = null;
-  try {
+  return runModelCommand('evaluate', USAGE, async (hold) => {
     const { values: v } = parseArgs({
       args: argv,
       options: {
@@ -79,7 +75,7 @@ export async function main(argv: string[]): Promise<number> {
       queryNeurons: intOption('query-neurons', v['query-neurons']), seed: intOption('seed', v.seed), mapTop: 0,
     };
     const records = readDataset(v.dataset);
-    model = await loadModel(v.model);
+    const model = hold(await loadModel(v.model));
     const bar1 = progressBar('filter  ');
     const { kept, report: filter } = await filterDataset(model, records, { topK: filterTop, typeCandidates: v['type-candidates'] ?? false },
       (d, t) => bar1.update(d, t));
@@ -98,17 +94,5 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${formatReport(filter, rep)}\n`);
     }
     return 0;
-  } catch (e) {
-    const err = e as Error & { code?: string };
-    const known = e instanceof UsageError || e instanceof AttributionError || e instanceof EvaluationError
-      || ['CheckpointError', 'EngineInputError'].includes(err.name) || err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION';
-    if (!known) throw e;
-    process.stderr.write(`evaluate: ${err.code ? `${err.code}: ` : ''}${err.message}\n${e instanceof UsageError ? `${USAGE}\n` : ''}`);
-    return 2;
-  } finally {
-    if (model) {
-      await disposeProjector(model);
-      await model.dispose();
-    }
-  }
+  });
 }

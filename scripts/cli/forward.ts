@@ -2,17 +2,14 @@
 //   forward --model DIR (--prompt TEXT | --ids 1,2,3) [--generate N] [--logits] [--top K] [--json]
 // JSON: { ids, top: [{ id, text, logit, prob }] (top-10), generated? (greedy ids), logits? (last position) }.
 import { parseArgs } from 'node:util';
+import { runModelCommand, UsageError } from '../lib/model-command.js';
 import { forward, loadModel, logSoftmax, displayToken, type LoadedModel } from '../../engine/index.js';
 
 const USAGE = 'usage: forward --model DIR (--prompt TEXT | --ids 1,2,3) [--generate N] [--logits] [--top K] [--json]';
 
-class ForwardUsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
 function nonNegativeInt(name: string, v: string): number {
   const n = Number(v);
-  if (v.trim() === '' || !Number.isSafeInteger(n) || n < 0) throw new ForwardUsageError(`--${name} must be a non-negative integer: got ${JSON.stringify(v)}`);
+  if (v.trim() === '' || !Number.isSafeInteger(n) || n < 0) throw new UsageError(`--${name} must be a non-negative integer: got ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -25,8 +22,7 @@ export function topTokens(model: LoadedModel, logits: Float32Array, k: number): 
 
 /** Runs the command; returns the process exit code (2 for usage or input errors). */
 export async function main(argv: string[]): Promise<number> {
-  let model: LoadedModel | null = null;
-  try {
+  return runModelCommand('forward', USAGE, async (hold) => {
     const { values: v } = parseArgs({
       args: argv,
       options: {
@@ -34,21 +30,21 @@ export async function main(argv: string[]): Promise<number> {
         logits: { type: 'boolean' }, top: { type: 'string' }, json: { type: 'boolean' },
       },
     });
-    if (!v.model) throw new ForwardUsageError('--model DIR is required');
-    if ((v.prompt === undefined) === (v.ids === undefined)) throw new ForwardUsageError('give exactly one of --prompt TEXT or --ids 1,2,3');
+    if (!v.model) throw new UsageError('--model DIR is required');
+    if ((v.prompt === undefined) === (v.ids === undefined)) throw new UsageError('give exactly one of --prompt TEXT or --ids 1,2,3');
     const generate = v.generate === undefined ? 0 : nonNegativeInt('generate', v.generate);
     const topK = v.top === undefined ? 10 : nonNegativeInt('top', v.top);
-    model = await loadModel(v.model);
+    const model = hold(await loadModel(v.model));
     let ids: number[];
     if (v.ids !== undefined) {
       ids = v.ids.trim() === '' ? [] : v.ids.split(',').map((s) => nonNegativeInt('ids', s.trim()));
     } else {
-      if (!model.tokenizer) throw new ForwardUsageError(`${v.model} has no tokenizer.json: pass --ids instead of --prompt`);
+      if (!model.tokenizer) throw new UsageError(`${v.model} has no tokenizer.json: pass --ids instead of --prompt`);
       ids = model.tokenizer.encode(v.prompt!); // exactly one of --prompt/--ids is set (checked above)
     }
     const V = model.config.dVocab;
     const lastRow = async (seq: number[]): Promise<Float32Array> => {
-      const logits = (await forward(model!, seq, { hooks: ['logits'] })).get('logits'); // model set above
+      const logits = (await forward(model, seq, { hooks: ['logits'] })).get('logits'); // model set above
       return logits.data.slice((seq.length - 1) * V, seq.length * V);
     };
     const last = await lastRow(ids);
@@ -85,14 +81,5 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${lines.join('\n')}\n`);
     }
     return 0;
-  } catch (e) {
-    const err = e as Error & { code?: string }; // non-Errors fail the checks below and are rethrown
-    const known = err.name === 'UsageError' || err.name === 'CheckpointError' || err.name === 'EngineInputError'
-      || (typeof err.code === 'string' && err.code.startsWith('ERR_PARSE_ARGS'));
-    if (!known) throw e;
-    process.stderr.write(`forward: ${err.code ? `${err.code}: ` : ''}${err.message}\n${err.name === 'UsageError' ? `${USAGE}\n` : ''}`);
-    return 2;
-  } finally {
-    await model?.dispose();
-  }
+  });
 }

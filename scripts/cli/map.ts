@@ -7,11 +7,12 @@ import { parseArgs } from 'node:util';
 import type { TopLevelSpec } from 'vega-lite';
 import { headHeatmapSpec, layerBarChartSpec, renderSvg, typeLayerHistogramSpec } from '../../api/plots/index.js';
 import {
-  attributeSentences, AttributionError, disposeProjector, EvaluationError, filterDataset, knowledgeMaps, loadModel, readDataset, sharedHeads,
-  type KnowledgeMap, type LoadedModel,
+  attributeSentences, filterDataset, knowledgeMaps, loadModel, readDataset, sharedHeads,
+  type KnowledgeMap,
 } from '../../engine/index.js';
 import { progressBar } from '../lib/progress.js';
-import { firstPerType, intOption, UsageError } from './evaluate.js';
+import { runModelCommand, UsageError } from '../lib/model-command.js';
+import { firstPerType, intOption } from './evaluate.js';
 
 const USAGE = 'usage: map --model DIR --dataset FILE [--top 300] [--top-heads 5] [--filter-top 10] [--type-candidates] [--per-type N] [--plots DIR] [--json]';
 
@@ -53,8 +54,7 @@ export async function writePlots(dir: string, maps: readonly KnowledgeMap[]): Pr
 
 /** Runs the command; returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
-  let model: LoadedModel | null = null;
-  try {
+  return runModelCommand('map', USAGE, async (hold) => {
     const { values: v } = parseArgs({
       args: argv,
       options: {
@@ -68,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
     const topHeads = intOption('top-heads', v['top-heads']) ?? 5;
     const perType = intOption('per-type', v['per-type']);
     const records = readDataset(v.dataset);
-    model = await loadModel(v.model);
+    const model = hold(await loadModel(v.model));
     const bar1 = progressBar('filter   ');
     const { kept, report: filter } = await filterDataset(model, records, { topK: intOption('filter-top', v['filter-top']), typeCandidates: v['type-candidates'] ?? false },
       (d, t) => bar1.update(d, t));
@@ -83,17 +83,5 @@ export async function main(argv: string[]): Promise<number> {
     if (v.json) process.stdout.write(`${JSON.stringify({ model: v.model, dataset: v.dataset, filter, mapped: chosen.length, maps, sharedHeads: shared }, null, 2)}\n`);
     else process.stdout.write(`filter: kept ${filter.kept}/${filter.total}; mapped ${chosen.length}\n${formatMaps(maps, shared)}\n`);
     return 0;
-  } catch (e) {
-    const err = e as Error & { code?: string };
-    const known = e instanceof UsageError || e instanceof AttributionError || e instanceof EvaluationError
-      || ['CheckpointError', 'EngineInputError'].includes(err.name) || err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION';
-    if (!known) throw e;
-    process.stderr.write(`map: ${err.code ? `${err.code}: ` : ''}${err.message}\n${e instanceof UsageError ? `${USAGE}\n` : ''}`);
-    return 2;
-  } finally {
-    if (model) {
-      await disposeProjector(model);
-      await model.dispose();
-    }
-  }
+  });
 }
