@@ -17,6 +17,7 @@ import { EngineService } from './engine-service.js';
 import type { JobQueue } from './jobs.js';
 import { createFormatError, ErrorCode } from './errors.js';
 import { explorerRouter } from './explorer/explorer.js';
+import { plotRouter } from './plots/plot-route.js';
 import type { Logger } from './logger.js';
 import { DEFAULT_QUERY_LIMITS, queryLimitRules, validateWithLimits, type QueryLimits } from './protection/query-limits.js';
 import { resolvers } from './resolvers/index.js';
@@ -107,6 +108,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     express.json({ limit: options.bodyLimitBytes }),
     expressMiddleware(apollo, { context: async ({ req }) => createContext(deps, req.headers) }),
   );
+  app.use(plotRouter(apollo, (req) => createContext(deps, req.headers)));
   app.use(httpErrorHandler);
 
   // graphql-ws on the same port and path (graphql-ws README, "use/ws").

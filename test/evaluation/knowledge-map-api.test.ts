@@ -124,3 +124,38 @@ it.each(['LAYER_HISTOGRAM', 'LAYER_SCORES', 'HEAD_HEATMAP'])('knowledgeMapPlot %
   expect(XMLValidator.validate(svg)).toBe(true);
   expect(svg).toMatch(/^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
 }, 60_000);
+
+describe('plots by URL', () => {
+  const get = (pathAndQuery: string) => fetch(new URL(pathAndQuery, server.url));
+
+  it.each(['layer-histogram', 'layer-scores', 'head-heatmap'])('%s as SVG and as the Vega-Lite spec GraphQL returns', async (kind) => {
+    const query = `model=${encodeURIComponent(model)}&knowledgeType=language&top=${TOP}`;
+    const svg = await get(`/plots/knowledge-map/${kind}.svg?${query}`);
+    expect(svg.status).toBe(200);
+    expect(svg.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+    const text = await svg.text();
+    expect(XMLValidator.validate(text)).toBe(true);
+    expect(text).toMatch(/^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    const spec = await get(`/plots/knowledge-map/${kind}.json?${query}`);
+    expect(spec.status).toBe(200);
+    const body = await spec.json();
+    expect(vegaLiteSchemaErrors(body)).toEqual([]);
+    const gql = await server.graphql(`query($m: ID!, $k: KnowledgeMapPlotKind!) { knowledgeMapPlot(model: $m, knowledgeType: "language", kind: $k, top: ${TOP}) { vegaLite } }`,
+      { m: model, k: kind.toUpperCase().replace('-', '_') });
+    expect(body).toEqual(JSON.parse(gql.body.data.knowledgeMapPlot.vegaLite));
+  }, 60_000);
+
+  it.each([
+    ['an unknown plot', '/plots/knowledge-map/pie-chart.svg?model=M&knowledgeType=language', 404, 'NOT_FOUND'],
+    ['a missing model', '/plots/knowledge-map/layer-scores.svg?knowledgeType=language', 400, 'BAD_USER_INPUT'],
+    ['a malformed model ID', '/plots/knowledge-map/layer-scores.svg?model=nope&knowledgeType=language', 400, 'BAD_USER_INPUT'],
+    ['a top out of range', '/plots/knowledge-map/layer-scores.svg?model=MODEL&knowledgeType=language&top=301', 400, 'BAD_USER_INPUT'],
+    ['an unknown knowledge type', '/plots/knowledge-map/layer-scores.svg?model=MODEL&knowledgeType=astrology', 404, 'NOT_FOUND'],
+    ['a type without stored runs', '/plots/knowledge-map/layer-scores.svg?model=MODEL&knowledgeType=month', 404, 'NOT_FOUND'],
+  ])('EXPECTED FAILURE: %s', async (_what, url, status, code) => {
+    const res = await get(url.replace('MODEL', encodeURIComponent(model)));
+    expect(res.status).toBe(status);
+    const body = (await res.json()) as { errors: { extensions: { code: string } }[] };
+    expect(body.errors[0].extensions.code).toBe(code);
+  });
+});
