@@ -7,6 +7,7 @@
 import PgBoss from 'pg-boss';
 import { bulkProjectFfn, projectNeuron } from '../engine/index.js';
 import { attributionServiceFor } from './attribution-service.js';
+import { runEvaluation, type EvaluatePayload } from './evaluation-job.js';
 import type { PrismaClient } from './database/prisma.js';
 import type { EngineService } from './engine-service.js';
 import type { AttributionMethod, Job, Model } from './generated/prisma/client.js';
@@ -15,7 +16,7 @@ import { ensureNeurons, type NeuronKey } from './neuron-rows.js';
 import { PROJECTION_DEPTH, storableText } from './projections.js';
 
 /** Job kinds = pg-boss queue names. */
-export const JOB_KINDS = { attributeBatch: 'attribute-batch', indexProjections: 'index-projections' } as const;
+export const JOB_KINDS = { attributeBatch: 'attribute-batch', indexProjections: 'index-projections', evaluate: 'evaluate' } as const;
 export type JobKind = (typeof JOB_KINDS)[keyof typeof JOB_KINDS];
 
 export interface AttributeBatchPayload {
@@ -62,7 +63,7 @@ export class JobQueue {
   }
 
   /** Creates the Job row and queues it; returns the row. */
-  async enqueue(kind: JobKind, payload: AttributeBatchPayload | IndexProjectionsPayload): Promise<Job> {
+  async enqueue(kind: JobKind, payload: AttributeBatchPayload | IndexProjectionsPayload | EvaluatePayload): Promise<Job> {
     const job = await this.prisma.job.create({ data: { kind, payload: { ...payload } } });
     const bossId = await this.boss.send(kind, { jobId: job.id }, { retryLimit: this.options.retryLimit, retryDelay: 1, expireInSeconds: this.options.expireSeconds });
     return this.prisma.job.update({ where: { id: job.id }, data: { payload: { ...payload, bossId } } });
@@ -87,9 +88,13 @@ export class JobQueue {
     });
     const progress = (fraction: number) => this.prisma.job.update({ where: { id: jobId }, data: { progress: fraction } }).then(() => undefined);
     try {
+      // Payloads are written by enqueue() for the same kind.
+      const payload = job.payload as unknown;
       const result = kind === JOB_KINDS.attributeBatch
-        ? await runAttributeBatch(this.prisma, engine, jobId, job.payload as unknown as AttributeBatchPayload, progress)
-        : await runIndexProjections(this.prisma, engine, job.payload as unknown as IndexProjectionsPayload, progress);
+        ? await runAttributeBatch(this.prisma, engine, jobId, payload as AttributeBatchPayload, progress)
+        : kind === JOB_KINDS.evaluate
+          ? await runEvaluation(this.prisma, engine, payload as EvaluatePayload, progress) as object
+          : await runIndexProjections(this.prisma, engine, payload as IndexProjectionsPayload, progress);
       await this.prisma.job.update({ where: { id: jobId }, data: { status: 'SUCCEEDED', progress: 1, result, finishedAt: new Date() } });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

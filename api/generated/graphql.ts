@@ -175,6 +175,12 @@ export type Mutation = {
    * registerModel queues it for a new model.
    */
   indexProjections: Job;
+  /**
+   * Queues an evaluation (ANNOTATOR). Its report (filter counts, settings, and per condition MRR,
+   * probability and log probability before and after, % decrease, overall and per type) is the
+   * job's result once SUCCEEDED, stored with the job.
+   */
+  evaluate: Job;
   /** Creates a key (ADMIN). `name` has 1 to 64 characters. */
   createApiKey: CreateApiKeyPayload;
   /** Revokes a key (ADMIN): requests with it are UNAUTHENTICATED from then on. Idempotent. */
@@ -226,6 +232,12 @@ export type MutationAttributeBatchArgs = {
 /** Domain files add their mutations with `extend type Mutation`. */
 export type MutationIndexProjectionsArgs = {
   model: Scalars['ID']['input'];
+};
+
+
+/** Domain files add their mutations with `extend type Mutation`. */
+export type MutationEvaluateArgs = {
+  input: EvaluationInput;
 };
 
 
@@ -635,7 +647,7 @@ export type JobStatus =
 export type Job = Node & {
   __typename?: 'Job';
   id: Scalars['ID']['output'];
-  /** attribute-batch or index-projections. */
+  /** attribute-batch, index-projections or evaluate. */
   kind: Scalars['String']['output'];
   status: JobStatus;
   /** Fraction done, 0 to 1. */
@@ -658,6 +670,27 @@ export type BatchAttributionInput = {
   /** ... or every prompt of the model with this knowledge type. */
   knowledgeType?: InputMaybe<Scalars['String']['input']>;
   method?: InputMaybe<AttributionMethod>;
+};
+
+/**
+ * The paper's ablation comparison (method.md section 6) over the model's stored prompts that have a
+ * knowledge type and an expected answer; defaults are the paper's settings.
+ */
+export type EvaluationInput = {
+  model: Scalars['ID']['input'];
+  /** Only prompts of this knowledge type (default: every type). */
+  knowledgeType?: InputMaybe<Scalars['String']['input']>;
+  /** Sentences per knowledge type, taken in prompt order after the paper's filter (answer in the top 10). */
+  perType?: InputMaybe<Scalars['Int']['input']>;
+  /** FFN neurons ablated per sentence for each method's row. */
+  k?: InputMaybe<Scalars['Int']['input']>;
+  /** Methods to compare, by letter (a-h) or name (default: all eight). */
+  methods?: InputMaybe<Array<Scalars['String']['input']>>;
+  valueAttention?: InputMaybe<Scalars['Int']['input']>;
+  valueFfn?: InputMaybe<Scalars['Int']['input']>;
+  queryNeurons?: InputMaybe<Scalars['Int']['input']>;
+  /** Seed of the random-neuron controls. */
+  seed?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type Subscription = {
@@ -1061,6 +1094,7 @@ export type ResolversTypes = {
   JobStatus: JobStatus;
   Job: ResolverTypeWrapper<JobRow>;
   BatchAttributionInput: BatchAttributionInput;
+  EvaluationInput: EvaluationInput;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ApiRole: ApiRole;
   Me: ResolverTypeWrapper<Me>;
@@ -1128,6 +1162,7 @@ export type ResolversParentTypes = {
   Plot: Plot;
   Job: JobRow;
   BatchAttributionInput: BatchAttributionInput;
+  EvaluationInput: EvaluationInput;
   Subscription: Record<PropertyKey, never>;
   Me: Me;
   ApiKey: ApiKeyRow;
@@ -1197,6 +1232,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   deleteAnnotation?: Resolver<ResolversTypes['DeleteAnnotationPayload'], ParentType, ContextType, RequireFields<MutationDeleteAnnotationArgs, 'id' | 'expectedVersion'>>;
   attributeBatch?: Resolver<ResolversTypes['Job'], ParentType, ContextType, RequireFields<MutationAttributeBatchArgs, 'input'>>;
   indexProjections?: Resolver<ResolversTypes['Job'], ParentType, ContextType, RequireFields<MutationIndexProjectionsArgs, 'model'>>;
+  evaluate?: Resolver<ResolversTypes['Job'], ParentType, ContextType, RequireFields<MutationEvaluateArgs, 'input'>>;
   createApiKey?: Resolver<ResolversTypes['CreateApiKeyPayload'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'name' | 'role'>>;
   revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
   registerModel?: Resolver<ResolversTypes['Model'], ParentType, ContextType, RequireFields<MutationRegisterModelArgs, 'path' | 'name'>>;

@@ -1,4 +1,5 @@
 // Query.job, Mutation.attributeBatch / indexProjections, Subscription.jobProgress and the Job type.
+import { parseMethod } from '../../engine/index.js';
 import { requireRole } from '../auth/require-role.js';
 import type { Context } from '../context.js';
 import { apiError, badInput, ErrorCode, notFound } from '../errors.js';
@@ -54,6 +55,36 @@ const indexProjections: MutationResolvers['indexProjections'] = async (_parent, 
   return queue.enqueue(JOB_KINDS.indexProjections, { modelId });
 };
 
+/** Most sentences per knowledge type one evaluation job accepts. */
+const MAX_EVALUATION_PER_TYPE = 500;
+
+const evaluate: MutationResolvers['evaluate'] = async (_parent, { input }, context) => {
+  requireRole(context, 'ANNOTATOR');
+  const queue = queueOf(context);
+  const modelId = fromGlobalId(input.model, 'Model', 'input.model');
+  if ((await context.loaders.modelById.load(modelId)) === null) throw notFound('Model', input.model);
+  const count = (name: string, value: number | null | undefined, fallback: number, max: number): number => {
+    const n = value ?? fallback;
+    if (!Number.isInteger(n) || n < 1 || n > max) throw badInput(`input.${name}`, `input.${name} must be in [1, ${max}]: got ${n}`);
+    return n;
+  };
+  const type = input.knowledgeType ?? null;
+  if (type !== null && (await context.prisma.knowledgeType.findUnique({ where: { name: type } })) === null) throw notFound('KnowledgeType', type);
+  for (const m of input.methods ?? []) {
+    try {
+      parseMethod(m);
+    } catch {
+      throw badInput('input.methods', `unknown method ${JSON.stringify(m)}: use a-h or a method name`);
+    }
+  }
+  return queue.enqueue(JOB_KINDS.evaluate, {
+    modelId, knowledgeType: type, perType: count('perType', input.perType, 10, MAX_EVALUATION_PER_TYPE),
+    k: count('k', input.k, 10, 10_000), methods: input.methods ?? null, valueAttention: count('valueAttention', input.valueAttention, 200, 100_000),
+    valueFfn: count('valueFfn', input.valueFfn, 100, 100_000), queryNeurons: count('queryNeurons', input.queryNeurons, 1000, 100_000),
+    seed: input.seed ?? 0,
+  });
+};
+
 const TERMINAL = new Set<Job['status']>(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 
 /** Yields the Job row now and whenever its status, progress or attempts change, until it ends. */
@@ -73,7 +104,7 @@ async function* watchJob(context: Context, id: number): AsyncGenerator<{ jobProg
 }
 
 export const jobQueries: Pick<QueryResolvers, 'job'> = { job };
-export const jobMutations: Pick<MutationResolvers, 'attributeBatch' | 'indexProjections'> = { attributeBatch, indexProjections };
+export const jobMutations: Pick<MutationResolvers, 'attributeBatch' | 'indexProjections' | 'evaluate'> = { attributeBatch, indexProjections, evaluate };
 export const jobSubscriptions: SubscriptionResolvers = {
   jobProgress: {
     subscribe: (_parent, args, context) => watchJob(context, fromGlobalId(args.id, 'Job')),

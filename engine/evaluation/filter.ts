@@ -96,3 +96,13 @@ export async function filterDataset(model: LoadedModel, records: readonly Evalua
   }
   return { kept, report: { total: records.length, kept: kept.length, topK, byType, dropped, invalid } };
 }
+
+/** The first `perType` kept sentences of each knowledge type, in dataset order. */
+export function firstPerType(sentences: readonly PreparedSentence[], perType: number): PreparedSentence[] {
+  const seen = new Map<string, number>();
+  return sentences.filter((s) => {
+    const n = seen.get(s.record.knowledgeType) ?? 0;
+    seen.set(s.record.knowledgeType, n + 1);
+    return n < perType;
+  });
+}

@@ -2,7 +2,7 @@
 // comparison of methods with random controls, and knowledge maps per type.
 export { EvaluationError, type EvaluationErrorCode } from './evaluation-error.js';
 export { parseDataset, parseRecord, readDataset, type EvaluationRecord } from './dataset.js';
-export { filterDataset, type DropReason, type FilterOptions, type FilterReport, type PreparedSentence } from './filter.js';
+export { filterDataset, firstPerType, type DropReason, type FilterOptions, type FilterReport, type PreparedSentence } from './filter.js';
 export { ablationMetrics, meanMetrics, type AblationMetrics, type MetricValues } from './metrics.js';
 export {
   evaluateSentences, type ConditionKind, type ConditionResult, type EvaluateOptions, type EvaluationReport, type SentenceResult,

@@ -4,8 +4,8 @@
 //     [--per-type N] [--sentences] [--json]
 import { parseArgs } from 'node:util';
 import {
-  evaluateSentences, filterDataset, loadModel, parseMethod, readDataset,
-  type AblationMetrics, type EvaluationReport, type FilterReport, type PreparedSentence,
+  evaluateSentences, filterDataset, firstPerType, loadModel, parseMethod, readDataset,
+  type AblationMetrics, type EvaluationReport, type FilterReport,
 } from '../../engine/index.js';
 import { runModelCommand, UsageError } from '../lib/model-command.js';
 import { progressBar } from '../lib/progress.js';
@@ -20,16 +20,6 @@ export function intOption(name: string, v: string | undefined): number | undefin
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a non-negative integer: got ${JSON.stringify(v)}`);
   return n;
-}
-
-/** The first `perType` kept sentences of each knowledge type, in dataset order. */
-export function firstPerType(sentences: readonly PreparedSentence[], perType: number): PreparedSentence[] {
-  const seen = new Map<string, number>();
-  return sentences.filter((s) => {
-    const n = seen.get(s.record.knowledgeType) ?? 0;
-    seen.set(s.record.knowledgeType, n + 1);
-    return n < perType;
-  });
 }
 
 const pct = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(1)}%` : 'n/a');

@@ -7,12 +7,12 @@ import { parseArgs } from 'node:util';
 import type { TopLevelSpec } from 'vega-lite';
 import { headHeatmapSpec, layerBarChartSpec, renderSvg, typeLayerHistogramSpec } from '../../api/plots/index.js';
 import {
-  attributeSentences, filterDataset, knowledgeMaps, loadModel, readDataset, sharedHeads,
+  attributeSentences, filterDataset, firstPerType, knowledgeMaps, loadModel, readDataset, sharedHeads,
   type KnowledgeMap,
 } from '../../engine/index.js';
 import { progressBar } from '../lib/progress.js';
 import { runModelCommand, UsageError } from '../lib/model-command.js';
-import { firstPerType, intOption } from './evaluate.js';
+import { intOption } from './evaluate.js';
 
 const USAGE = 'usage: map --model DIR --dataset FILE [--top 300] [--top-heads 5] [--filter-top 10] [--type-candidates] [--per-type N] [--plots DIR] [--json]';
 
