@@ -5,7 +5,7 @@
 // reused, projections are inserted with skipDuplicates), so a retry finishes the work without
 // storing anything twice.
 import PgBoss from 'pg-boss';
-import { bulkProjectFfn, projectNeuron } from '../engine/index.js';
+import { bulkProjectLayer, type LayerProjection, type NeuronKind } from '../engine/index.js';
 import { attributionServiceFor } from './attribution-service.js';
 import { runEvaluation, type EvaluatePayload } from './evaluation-job.js';
 import type { PrismaClient } from './database/prisma.js';
@@ -138,21 +138,27 @@ async function runAttributeBatch(prisma: PrismaClient, engine: EngineService, jo
 }
 
 /**
- * Top/bottom PROJECTION_DEPTH tokens of every FFN and (unless `ffnOnly`) attention neuron, layer by
- * layer, inserted with skipDuplicates (a retry completes a partial index). Result: { neurons }.
+ * Top/bottom PROJECTION_DEPTH tokens of every FFN and attention neuron, one layer and kind per
+ * engine call (so on-demand requests on the same model interleave), inserted with
+ * ON CONFLICT DO NOTHING (a retry completes a partial index). Result: { neurons }.
  */
 export async function runIndexProjections(prisma: PrismaClient, engine: EngineService, payload: IndexProjectionsPayload,
-  progress: (fraction: number) => Promise<void>, ffnOnly = false): Promise<{ neurons: number }> {
+  progress: (fraction: number) => Promise<void>): Promise<{ neurons: number }> {
   const model = await modelOf(prisma, payload.modelId);
   const tokenizer = engine.tokenizer(model.sourcePath);
   const text = (id: number) => (tokenizer === null ? null : storableText(tokenizer.tokenText(id)));
-  let neurons = 0;
-  const write = async (keys: NeuronKey[], tops: { id: number; logit: number }[][], bottoms: { id: number; logit: number }[][]) => {
-    const ids = await ensureNeurons(prisma, model.id, keys);
-    const rows = ids.flatMap((neuronId, i) => [
-      ...(tops[i] ?? []).map((t, r) => ({ modelId: model.id, neuronId, side: 'TOP' as const, rank: r + 1, tokenId: t.id, token: text(t.id), logit: t.logit })),
-      ...(bottoms[i] ?? []).map((t, r) => ({ modelId: model.id, neuronId, side: 'BOTTOM' as const, rank: r + 1, tokenId: t.id, token: text(t.id), logit: t.logit })),
-    ]);
+  const { nLayers: L, dMlp, nHeads: H, dHead: dh } = model.config as unknown as { nLayers: number; dMlp: number; nHeads: number; dHead: number };
+  const k = PROJECTION_DEPTH;
+  const keyOf = (kind: NeuronKind, layer: number, r: number): NeuronKey => (kind === 'ffn'
+    ? { kind: 'FFN', layer, head: -1, index: r }
+    : { kind: 'ATTENTION', layer, head: Math.floor(r / dh), index: r % dh });
+  const write = async (kind: NeuronKind, p: LayerProjection) => {
+    const count = kind === 'ffn' ? dMlp : H * dh;
+    const ids = await ensureNeurons(prisma, model.id, Array.from({ length: count }, (_, r) => keyOf(kind, p.layer, r)));
+    const sides = [['TOP', p.topIds, p.topLogits], ['BOTTOM', p.bottomIds, p.bottomLogits]] as const;
+    const rows = ids.flatMap((neuronId, n) => sides.flatMap(([side, tokenIds, logits]) => Array.from({ length: k }, (_, r) => ({
+      neuronId, side, rank: r + 1, tokenId: tokenIds[n * k + r] ?? 0, token: text(tokenIds[n * k + r] ?? 0), logit: logits[n * k + r] ?? 0,
+    }))));
     for (let s = 0; s < rows.length; s += INSERT_BATCH) {
       const batch = rows.slice(s, s + INSERT_BATCH);
       // One statement over column arrays (unnest): far fewer bind parameters than a multi-row VALUES.
@@ -164,34 +170,16 @@ export async function runIndexProjections(prisma: PrismaClient, engine: EngineSe
           AS u(n, sd, r, t, tx, lg)
         ON CONFLICT ("neuronId", "side", "rank") DO NOTHING`;
     }
-    neurons += keys.length;
+    return count;
   };
-  const { nLayers: L, dMlp, nHeads: H, dHead: dh } = model.config as unknown as { nLayers: number; dMlp: number; nHeads: number; dHead: number };
-  const k = PROJECTION_DEPTH;
-  const steps = 2 * L;
-  // FFN neurons in one bulk pass; attention heads one layer per engine call, so requests interleave.
-  const ffnLayers = await engine.withModel(model.sourcePath, (m) => bulkProjectFfn(m, k));
+  let neurons = 0;
+  const kinds: NeuronKind[] = ['ffn', 'attention'];
   for (let l = 0; l < L; l++) {
-    const layer = ffnLayers[l];
-    if (layer === undefined) throw new Error(`internal: no projection for layer ${l}`);
-    const row = (ids: Int32Array, logits: Float32Array, n: number) => Array.from({ length: k }, (_, r) => ({ id: ids[n * k + r] ?? 0, logit: logits[n * k + r] ?? 0 }));
-    await write(Array.from({ length: dMlp }, (_, n) => ({ kind: 'FFN' as const, layer: l, head: -1, index: n })),
-      Array.from({ length: dMlp }, (_, n) => row(layer.topIds, layer.topLogits, n)), Array.from({ length: dMlp }, (_, n) => row(layer.bottomIds, layer.bottomLogits, n)));
-    await progress((2 * l + 1) / steps);
-    if (ffnOnly) continue;
-    const keys: NeuronKey[] = [];
-    const projections = await engine.withModel(model.sourcePath, async (m) => {
-      const out = [];
-      for (let h = 0; h < H; h++) {
-        for (let d = 0; d < dh; d++) {
-          keys.push({ kind: 'ATTENTION', layer: l, head: h, index: d });
-          out.push(await projectNeuron(m, { kind: 'attention', layer: l, head: h, dim: d }, k));
-        }
-      }
-      return out;
-    });
-    await write(keys, projections.map((p) => p.top), projections.map((p) => p.bottom));
-    await progress((2 * l + 2) / steps);
+    for (const [i, kind] of kinds.entries()) {
+      const p = await engine.withModel(model.sourcePath, (m) => bulkProjectLayer(m, kind, l, k));
+      neurons += await write(kind, p);
+      await progress((kinds.length * l + i + 1) / (kinds.length * L));
+    }
   }
   return { neurons };
 }

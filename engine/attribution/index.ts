@@ -11,5 +11,5 @@ export { ablationMasks, intervene, targetStats, type InterventionResult, type Ta
 export { QUERY_GUARD } from './query-neurons.js';
 export { targetFromText } from './target.js';
 export {
-  bulkProjectFfn, projectNeuron, subvalue, type LayerProjection, type NeuronProjection, type NeuronRef,
+  bulkProject, bulkProjectLayer, projectNeuron, subvalue, type LayerProjection, type NeuronKind, type NeuronProjection, type NeuronRef,
 } from './vocab-projection.js';

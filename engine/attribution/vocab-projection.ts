@@ -52,7 +52,7 @@ export async function projectNeuron(model: AttributionModel, ref: NeuronRef, k: 
   };
 }
 
-/** Per-layer block of the bulk pass: [dMlp, k] ids and logits, row n = neuron n. */
+/** Per-layer block of the bulk pass: [rows, k] ids and logits, row r = the layer's neuron r. */
 export interface LayerProjection {
   readonly layer: number;
   readonly topIds: Int32Array;
@@ -61,32 +61,48 @@ export interface LayerProjection {
   readonly bottomLogits: Float32Array;
 }
 
+/** Which neurons a bulk pass projects: FFN rows of W_out, or attention rows of W_O (row j*dHead+k). */
+export type NeuronKind = NeuronRef['kind'];
+
 const BULK_ROWS = 512;
 
 /**
- * Top/bottom k tokens of every FFN neuron, layer by layer (`onLayer` receives each layer as soon
- * as it is done, so callers can stream it to storage). One ONNX MatMul + TopK per 512 neurons.
+ * Top/bottom k tokens of every neuron of one kind in one layer: FFN row n = neuron n, attention
+ * row j*dHead+k = (head j, dim k), the same rows `subvalue` reads. One ONNX MatMul + TopK per 512
+ * rows. Throws BAD_NEURON (layer) / K_OUT_OF_RANGE.
  */
-export async function bulkProjectFfn(model: AttributionModel, k: number, opts: ProjectionOptions = {},
-  onLayer?: (p: LayerProjection) => void | Promise<void>): Promise<LayerProjection[]> {
-  const { nLayers: L, dMlp, dModel: d, dVocab: V } = model.config;
+export async function bulkProjectLayer(model: AttributionModel, kind: NeuronKind, layer: number, k: number,
+  opts: ProjectionOptions = {}): Promise<LayerProjection> {
+  const { nLayers: L, dMlp, nHeads: H, dHead: dh, dModel: d, dVocab: V } = model.config;
   if (!Number.isInteger(k) || k < 1 || k > V) throw new AttributionError('K_OUT_OF_RANGE', `k must be an integer in [1, ${V}]: got ${k}`);
+  if (!inRange(layer, L)) bad('layer', layer, L);
+  const w = model.weight(kind === 'ffn' ? `blocks.${layer}.mlp.W_out` : `blocks.${layer}.attn.W_O`).data;
+  const rows = kind === 'ffn' ? dMlp : H * dh;
   const projector = projectorOf(model);
+  const p = {
+    layer, topIds: new Int32Array(rows * k), topLogits: new Float32Array(rows * k),
+    bottomIds: new Int32Array(rows * k), bottomLogits: new Float32Array(rows * k),
+  };
+  for (let start = 0; start < rows; start += BULK_ROWS) {
+    const n = Math.min(BULK_ROWS, rows - start);
+    const tb = await projector.topK(prepare(model, w.subarray(start * d, (start + n) * d), opts), k);
+    p.topIds.set(tb.topIndices, start * k);
+    p.topLogits.set(tb.topValues, start * k);
+    p.bottomIds.set(tb.bottomIndices, start * k);
+    p.bottomLogits.set(tb.bottomValues, start * k);
+  }
+  return p;
+}
+
+/**
+ * Top/bottom k tokens of every neuron of one kind, layer by layer (`onLayer` receives each layer
+ * as soon as it is done, so callers can stream it to storage).
+ */
+export async function bulkProject(model: AttributionModel, kind: NeuronKind, k: number, opts: ProjectionOptions = {},
+  onLayer?: (p: LayerProjection) => void | Promise<void>): Promise<LayerProjection[]> {
   const out: LayerProjection[] = [];
-  for (let l = 0; l < L; l++) {
-    const w = model.weight(`blocks.${l}.mlp.W_out`).data;
-    const p = {
-      layer: l, topIds: new Int32Array(dMlp * k), topLogits: new Float32Array(dMlp * k),
-      bottomIds: new Int32Array(dMlp * k), bottomLogits: new Float32Array(dMlp * k),
-    };
-    for (let start = 0; start < dMlp; start += BULK_ROWS) {
-      const n = Math.min(BULK_ROWS, dMlp - start);
-      const tb = await projector.topK(prepare(model, w.subarray(start * d, (start + n) * d), opts), k);
-      p.topIds.set(tb.topIndices, start * k);
-      p.topLogits.set(tb.topValues, start * k);
-      p.bottomIds.set(tb.bottomIndices, start * k);
-      p.bottomLogits.set(tb.bottomValues, start * k);
-    }
+  for (let l = 0; l < model.config.nLayers; l++) {
+    const p = await bulkProjectLayer(model, kind, l, k, opts);
     if (onLayer) await onLayer(p);
     out.push(p);
   }

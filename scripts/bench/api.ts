@@ -80,8 +80,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     setup.registerMs = Math.round(performance.now() - t);
     t = performance.now();
-    const index = await runIndexProjections(prisma, engine, { modelId }, async () => undefined, true);
-    setup.indexFfnMs = Math.round(performance.now() - t);
+    const index = await runIndexProjections(prisma, engine, { modelId }, async () => undefined);
+    setup.indexMs = Math.round(performance.now() - t);
     const rows = await prisma.vocabProjection.count({ where: { modelId } });
 
     const api = await startApiServer({ port: 0, host: '127.0.0.1', bodyLimitBytes: 1 << 20, log: quiet, prisma, engineStatus: () => engine.status(), engine });

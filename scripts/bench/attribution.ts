@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
-  attributeCache, bulkProjectFfn, disposeProjector, forward, loadModel, projectNeuron, type AttributionResult, type LoadedModel,
+  attributeCache, bulkProject, disposeProjector, forward, loadModel, projectNeuron, type AttributionResult, type LoadedModel,
 } from '../../engine/index.js';
 import { makeRng } from '../lib/rng.js';
 
@@ -78,7 +78,7 @@ async function runCase(name: CaseName, top: number, repeat: number): Promise<Rec
       await projectNeuron(model, { kind: 'ffn', layer: 0, neuron: 0 }, 20); // compiles the TopK session
       const t0 = performance.now();
       const c0 = process.cpuUsage();
-      const layers = await bulkProjectFfn(model, 20);
+      const layers = await bulkProject(model, 'ffn', 20);
       const c = process.cpuUsage(c0);
       return { shape, neurons: layers.length * model.config.dMlp, k: 20, ms: Math.round(performance.now() - t0), cpuMs: Math.round((c.user + c.system) / 1000), loadMs: Math.round(loadMs), note: 'after one single-neuron projection (session compiled)' };
     }

@@ -1,7 +1,7 @@
 // Interventions against the naive forward with the same neurons zeroed, and vocabulary
 // projections (single neuron and bulk) against plain loops over the HF tensors.
 import {
-  ablationMasks, bulkProjectFfn, disposeProjector, intervene, loadModel, projectNeuron, type LoadedModel,
+  ablationMasks, bulkProject, bulkProjectLayer, disposeProjector, intervene, loadModel, projectNeuron, type LoadedModel,
 } from '../../engine/index.js';
 import { writeRandomCheckpoint, type HfTensor, type RandomCheckpointSpec } from '../../scripts/lib/random-checkpoint.js';
 import { naiveForward } from '../reference/naive-forward.js';
@@ -108,24 +108,55 @@ describe.each(CASES)('interventions and projections: %s', (_label, spec) => {
     expect(got.top.map((x) => x.id)).toEqual(order.slice(0, 3));
   });
 
-  it('bulk projection equals per-neuron projection for every FFN neuron', async () => {
+  const attentionSubvalueHf = (l: number, r: number): Float64Array => {
+    const out = new Float64Array(D);
+    if (gpt2) {
+      const w = hf.get(`h.${l}.attn.c_proj.weight`)!.data; // Conv1D [H*dh, D]
+      for (let i = 0; i < D; i++) out[i] = w[r * D + i];
+    } else {
+      const w = hf.get(`model.layers.${l}.self_attn.o_proj.weight`)!.data; // [D, H*dh]
+      for (let i = 0; i < D; i++) out[i] = w[i * D + r];
+    }
+    return out;
+  };
+
+  // Every neuron of both kinds: ids of top and bottom k against a float64 loop, logits within 1e-4.
+  it.each(['ffn', 'attention'] as const)('bulk %s projection equals plain loops over the HF tensors for every neuron', async (kind) => {
     const k = 4;
     const seen: number[] = [];
-    const layers = await bulkProjectFfn(model, k, {}, (p) => { seen.push(p.layer); });
+    const layers = await bulkProject(model, kind, k, {}, (p) => { seen.push(p.layer); });
     expect(seen).toEqual([0, 1]);
+    const rows = kind === 'ffn' ? M : D; // H * dHead = dModel in these specs
+    const got: number[] = [];
+    const want: number[] = [];
     for (const p of layers) {
-      expect(p.topIds).toHaveLength(M * k);
-      for (const n of [0, 17, M - 1]) {
-        const one = await projectNeuron(model, { kind: 'ffn', layer: p.layer, neuron: n }, k);
-        expect(Array.from(p.topIds.subarray(n * k, (n + 1) * k))).toEqual(one.top.map((x) => x.id));
-        expect(Array.from(p.bottomIds.subarray(n * k, (n + 1) * k))).toEqual(one.bottom.map((x) => x.id));
+      expect(p.topIds).toHaveLength(rows * k);
+      for (let n = 0; n < rows; n++) {
+        const z = logitsOf(kind === 'ffn' ? subvalueHf(p.layer, n) : attentionSubvalueHf(p.layer, n), false);
+        const order = z.map((_, t) => t).sort((a, b) => z[b] - z[a]);
+        expect(Array.from(p.topIds.subarray(n * k, (n + 1) * k))).toEqual(order.slice(0, k));
+        expect(Array.from(p.bottomIds.subarray(n * k, (n + 1) * k))).toEqual(order.slice(-k).reverse());
+        got.push(...p.topLogits.subarray(n * k, (n + 1) * k), ...p.bottomLogits.subarray(n * k, (n + 1) * k));
+        want.push(...order.slice(0, k).map((t) => z[t]), ...order.slice(-k).reverse().map((t) => z[t]));
       }
+    }
+    expectClose(got, want, 1e-4, `${kind} bulk logits`);
+  });
+
+  it('bulk attention rows are the single-neuron projections (head j, dim k = row j*dHead+k)', async () => {
+    const dh = D / spec.nHeads;
+    const p = await bulkProjectLayer(model, 'attention', 1, 3);
+    for (const [head, dim] of [[0, 0], [2, 1], [spec.nHeads - 1, dh - 1]]) {
+      const one = await projectNeuron(model, { kind: 'attention', layer: 1, head, dim }, 3);
+      const r = head * dh + dim;
+      expect(Array.from(p.topIds.subarray(r * 3, r * 3 + 3))).toEqual(one.top.map((x) => x.id));
     }
   });
 
   it('rejects bad neurons and k', async () => {
     await expect(projectNeuron(model, { kind: 'ffn', layer: 0, neuron: M }, 3)).rejects.toMatchObject({ code: 'BAD_NEURON' });
     await expect(projectNeuron(model, { kind: 'ffn', layer: 0, neuron: 0 }, 0)).rejects.toMatchObject({ code: 'K_OUT_OF_RANGE' });
-    await expect(bulkProjectFfn(model, V + 1)).rejects.toMatchObject({ code: 'K_OUT_OF_RANGE' });
+    await expect(bulkProject(model, 'ffn', V + 1)).rejects.toMatchObject({ code: 'K_OUT_OF_RANGE' });
+    await expect(bulkProjectLayer(model, 'attention', 2, 3)).rejects.toMatchObject({ code: 'BAD_NEURON' });
   });
 });
