@@ -31,6 +31,11 @@ export interface Config {
   readonly bootstrapKnowledgeModel: boolean;
   /** A job active this long without finishing (e.g. its worker was killed) is failed and retried (ATLAS_JOB_EXPIRE_SECONDS, default 3600). */
   readonly jobExpireSeconds: number;
+  /**
+   * Seconds between a worker's heartbeats (ATLAS_WORKER_HEARTBEAT_SECONDS, default 10). A worker
+   * silent for 6 heartbeats, or whose process is gone from this host, is dead: its jobs are retried.
+   */
+  readonly workerHeartbeatSeconds: number;
   /** Retries of a failed job (ATLAS_JOB_RETRY_LIMIT, default 3). */
   readonly jobRetryLimit: number;
   /** Largest accepted request body in bytes (ATLAS_BODY_LIMIT_BYTES, default 1 MiB). */
@@ -97,6 +102,7 @@ export function parseConfig(env: Env): Config {
   const bootstrapKnowledgeModel = flag('ATLAS_BOOTSTRAP_KNOWLEDGE_MODEL', true);
   const jobExpireSeconds = integer('ATLAS_JOB_EXPIRE_SECONDS', 3600, 1, 86_400);
   const jobRetryLimit = integer('ATLAS_JOB_RETRY_LIMIT', 3, 0, 100);
+  const workerHeartbeatSeconds = integer('ATLAS_WORKER_HEARTBEAT_SECONDS', 10, 1, 3600);
   const requireKeyForReads = flag('ATLAS_REQUIRE_KEY_FOR_READS', false);
   const maxQueryDepth = integer('ATLAS_MAX_QUERY_DEPTH', 12, 2, 1000);
   const maxQueryComplexity = integer('ATLAS_MAX_QUERY_COMPLEXITY', 50_000, 10, 1_000_000_000);
@@ -134,6 +140,7 @@ export function parseConfig(env: Env): Config {
     bootstrapKnowledgeModel,
     jobExpireSeconds,
     jobRetryLimit,
+    workerHeartbeatSeconds,
     bodyLimitBytes,
     requireKeyForReads,
     maxQueryDepth,

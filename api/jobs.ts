@@ -1,9 +1,17 @@
 // Background jobs on pg-boss (a PostgreSQL-backed queue in the same database, schema `pgboss`):
-// batch attribution and projection indexing. A Job row mirrors each queued job (status, progress,
-// attempts) for the API. A job whose worker dies stays active until `expireSeconds`, then pg-boss
-// fails it and retries it (up to `retryLimit`); the handlers are idempotent (cached runs are
-// reused, projections are inserted with skipDuplicates), so a retry finishes the work without
-// storing anything twice.
+// batch attribution, projection indexing and evaluations. A Job row mirrors each queued job
+// (status, progress, attempts, the worker running it) for the API. The handlers are idempotent
+// (cached runs are reused, projections are inserted with ON CONFLICT DO NOTHING), so a retry
+// finishes the work without storing anything twice.
+//
+// Dead workers: pg-boss 10 has no heartbeat (an active job of a killed worker waits for
+// `expireSeconds`), so each working JobQueue registers a Worker row and beats every
+// `heartbeatSeconds`. On every beat it looks for RUNNING jobs whose worker is dead (no beat for
+// STALE_BEATS beats, its row deleted, or, on this host, its pid gone), claims each with a
+// conditional UPDATE (one claimer wins) and fails it through pg-boss, which retries it
+// (up to `retryLimit`). Expiry stays as the last resort for a worker that beats but hangs.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import PgBoss from 'pg-boss';
 import { bulkProjectLayer, type LayerProjection, type NeuronKind } from '../engine/index.js';
 import { attributionServiceFor } from './attribution-service.js';
@@ -34,9 +42,24 @@ export interface JobQueueOptions {
   readonly url: string;
   readonly expireSeconds: number;
   readonly retryLimit: number;
+  /** Seconds between this worker's heartbeats (and dead-worker checks); default 10. */
+  readonly heartbeatSeconds?: number;
   /** How often expired jobs are looked for (default 60 s; tests use 1). */
   readonly maintenanceSeconds?: number;
   readonly log: Logger;
+}
+
+/** A worker silent for this many heartbeats is dead. */
+export const STALE_BEATS = 6;
+
+/** Whether process `pid` exists on this host (EPERM: it exists, owned by someone else). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Rows written per INSERT while indexing projections. */
@@ -69,22 +92,122 @@ export class JobQueue {
     return this.prisma.job.update({ where: { id: job.id }, data: { payload: { ...payload, bossId } } });
   }
 
-  /** Starts workers for every kind in this process (one job at a time per kind). */
+  /** This process's Worker row id once work() has started. */
+  private workerId: string | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private beating: Promise<void> = Promise.resolve();
+
+  /**
+   * Starts workers for every kind in this process (one job at a time per kind), registers this
+   * process as a Worker and starts its heartbeat, which also retries the jobs of dead workers.
+   */
   async work(engine: EngineService): Promise<void> {
+    const id = randomUUID();
+    await this.touch(id);
+    this.workerId = id;
+    const every = (this.options.heartbeatSeconds ?? 10) * 1000;
+    this.beating = this.beat();
+    await this.beating;
+    this.heartbeat = setInterval(() => { this.beating = this.beating.then(() => this.beat()); }, every);
+    this.heartbeat.unref();
     const handle = (kind: JobKind) => async (jobs: { data: { jobId: number } }[]) => {
       for (const j of jobs) await this.runJob(kind, j.data.jobId, engine);
     };
     for (const kind of Object.values(JOB_KINDS)) await this.boss.work(kind, { pollingIntervalSeconds: 1, batchSize: 1 }, handle(kind));
   }
 
-  /** Stops pg-boss (waits for running handlers up to its timeout). */
+  /**
+   * Stops pg-boss (waits for running handlers up to its timeout; pg-boss fails the ones still
+   * running, so they are retried), then deregisters this worker.
+   */
   async stop(): Promise<void> {
+    if (this.heartbeat !== null) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+    await this.beating;
     await this.boss.stop({ graceful: true, wait: true, timeout: 5000 });
+    const id = this.workerId;
+    if (id === null) return;
+    this.workerId = null;
+    await this.prisma.$transaction([
+      this.prisma.job.updateMany({ where: { workerId: id, status: 'RUNNING' }, data: { status: 'QUEUED', workerId: null, error: 'its worker stopped; retrying' } }),
+      this.prisma.worker.deleteMany({ where: { id } }),
+    ]);
+  }
+
+  /** One heartbeat: refresh this worker's row, then retry the jobs of dead workers. Never throws. */
+  private async beat(): Promise<void> {
+    const me = this.workerId;
+    if (me === null) return;
+    try {
+      await this.touch(me);
+      const requeued = await this.retryJobsOfDeadWorkers(me);
+      if (requeued.length > 0) this.options.log.warn(`retrying jobs ${requeued.join(', ')}: their worker died`);
+    } catch (error) {
+      this.options.log.error('worker heartbeat failed', error);
+    }
+  }
+
+  /**
+   * Registers or refreshes Worker `id` with the database's clock (UTC, as Prisma stores
+   * timestamps), so workers on machines with skewed clocks still agree on staleness.
+   */
+  private async touch(id: string): Promise<void> {
+    await this.prisma.$executeRaw`
+      INSERT INTO "Worker" ("id", "host", "pid", "startedAt", "heartbeatAt")
+      VALUES (${id}, ${hostname()}, ${process.pid}, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
+      ON CONFLICT ("id") DO UPDATE SET "heartbeatAt" = EXCLUDED."heartbeatAt"`;
+  }
+
+  /**
+   * Fails (through pg-boss, so they are retried) the RUNNING jobs of dead workers and deletes the
+   * dead workers' rows; returns the ids of the jobs it claimed.
+   */
+  async retryJobsOfDeadWorkers(me: string): Promise<number[]> {
+    const staleMs = STALE_BEATS * (this.options.heartbeatSeconds ?? 10) * 1000;
+    const here = hostname();
+    const others = await this.prisma.$queryRaw<{ id: string; host: string; pid: number; silentMs: number }[]>`
+      SELECT "id", "host", "pid", (EXTRACT(EPOCH FROM ((now() AT TIME ZONE 'UTC') - "heartbeatAt")) * 1000)::float8 AS "silentMs"
+      FROM "Worker" WHERE "id" <> ${me}`;
+    const dead = new Map<string, string>();
+    for (const w of others) {
+      if (w.silentMs > staleMs) dead.set(w.id, `its worker ${w.host}:${w.pid} sent no heartbeat for ${Math.round(w.silentMs / 1000)} s`);
+      else if (w.host === here && !processAlive(w.pid)) dead.set(w.id, `its worker process ${w.pid} on ${here} is gone`);
+    }
+    const live = new Set(others.map((w) => w.id));
+    const running = await this.prisma.job.findMany({
+      where: { status: 'RUNNING', workerId: { not: null } }, select: { id: true, kind: true, workerId: true, attempts: true, payload: true },
+    });
+    const requeued: number[] = [];
+    for (const job of running) {
+      const owner = job.workerId;
+      if (owner === null || owner === me) continue;
+      const why = dead.get(owner) ?? (live.has(owner) ? null : 'its worker deregistered');
+      if (why === null) continue;
+      const final = job.attempts > this.options.retryLimit;
+      const claimed = await this.prisma.job.updateMany({
+        where: { id: job.id, status: 'RUNNING', workerId: owner },
+        data: { status: final ? 'FAILED' : 'QUEUED', workerId: null, error: `${why}${final ? '' : '; retrying'}`, ...(final ? { finishedAt: new Date() } : {}) },
+      });
+      if (claimed.count !== 1) continue; // another worker claimed it, or it moved on
+      if (final) await this.failPendingRun(job.payload, why);
+      const bossId = (job.payload as { bossId?: string }).bossId;
+      if (bossId !== undefined) await this.boss.fail(job.kind, bossId, { message: why });
+      requeued.push(job.id);
+    }
+    if (dead.size > 0) await this.prisma.worker.deleteMany({ where: { id: { in: [...dead.keys()] } } });
+    return requeued;
+  }
+
+  /** Marks the placeholder run an on-demand request returned as FAILED (the job will not run again). */
+  private async failPendingRun(payload: unknown, message: string): Promise<void> {
+    const pending = (payload as { pendingRunId?: number }).pendingRunId;
+    if (pending === undefined) return;
+    await this.prisma.attributionRun.updateMany({ where: { id: pending, status: { not: 'SUCCEEDED' } }, data: { status: 'FAILED', error: message } });
   }
 
   private async runJob(kind: JobKind, jobId: number, engine: EngineService): Promise<void> {
     const job = await this.prisma.job.update({
-      where: { id: jobId }, data: { status: 'RUNNING', attempts: { increment: 1 }, startedAt: new Date(), error: null },
+      where: { id: jobId }, data: { status: 'RUNNING', workerId: this.workerId, attempts: { increment: 1 }, startedAt: new Date(), error: null },
     });
     const progress = (fraction: number) => this.prisma.job.update({ where: { id: jobId }, data: { progress: fraction } }).then(() => undefined);
     try {
@@ -95,16 +218,13 @@ export class JobQueue {
         : kind === JOB_KINDS.evaluate
           ? await runEvaluation(this.prisma, engine, payload as EvaluatePayload, progress) as object
           : await runIndexProjections(this.prisma, engine, payload as IndexProjectionsPayload, progress);
-      await this.prisma.job.update({ where: { id: jobId }, data: { status: 'SUCCEEDED', progress: 1, result, finishedAt: new Date() } });
+      await this.prisma.job.update({ where: { id: jobId }, data: { status: 'SUCCEEDED', progress: 1, result, finishedAt: new Date(), workerId: null } });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const final = job.attempts > this.options.retryLimit;
       this.options.log.warn(`job ${jobId} (${kind}) attempt ${job.attempts} failed${final ? '' : ', will retry'}: ${message}`);
-      await this.prisma.job.update({ where: { id: jobId }, data: { status: final ? 'FAILED' : 'QUEUED', error: message, ...(final ? { finishedAt: new Date() } : {}) } });
-      const pending = (job.payload as { pendingRunId?: number }).pendingRunId;
-      if (final && pending !== undefined) {
-        await this.prisma.attributionRun.updateMany({ where: { id: pending, status: { not: 'SUCCEEDED' } }, data: { status: 'FAILED', error: message } });
-      }
+      await this.prisma.job.update({ where: { id: jobId }, data: { status: final ? 'FAILED' : 'QUEUED', workerId: null, error: message, ...(final ? { finishedAt: new Date() } : {}) } });
+      if (final) await this.failPendingRun(job.payload, message);
       throw error;
     }
   }

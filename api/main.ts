@@ -45,7 +45,7 @@ async function start(config: Config, log: Logger, running: Running): Promise<voi
   const engine = new EngineService({ memoryBytes: config.engineMemoryBytes });
   running.engine = engine;
   const jobs = await JobQueue.start(running.prisma, {
-    url, expireSeconds: config.jobExpireSeconds, retryLimit: config.jobRetryLimit, log, maintenanceSeconds: Math.min(60, config.jobExpireSeconds),
+    url, expireSeconds: config.jobExpireSeconds, retryLimit: config.jobRetryLimit, heartbeatSeconds: config.workerHeartbeatSeconds, log, maintenanceSeconds: Math.min(60, config.jobExpireSeconds),
   });
   running.jobs = jobs;
   if (config.inProcessWorkers) await jobs.work(engine);

@@ -1,7 +1,7 @@
 // `npm run worker`: runs the background job workers (batch attribution, projection indexing)
 // against DATABASE_URL, on this or another machine; several workers may run at once. SIGINT /
 // SIGTERM stop it after the current job (pg-boss graceful stop); a killed worker's job is retried
-// after ATLAS_JOB_EXPIRE_SECONDS.
+// by the other workers once its heartbeat stops (see api/jobs.ts).
 import { loadConfig, ConfigError } from './config.js';
 import { applyMigrations } from './database/migrate.js';
 import { createPrisma } from './database/prisma.js';
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const engine = new EngineService({ memoryBytes: config.engineMemoryBytes });
   // Short maintenance interval so jobs of killed workers are noticed soon after they expire.
   const jobs = await JobQueue.start(prisma, {
-    url, expireSeconds: config.jobExpireSeconds, retryLimit: config.jobRetryLimit, log, maintenanceSeconds: Math.min(60, config.jobExpireSeconds),
+    url, expireSeconds: config.jobExpireSeconds, retryLimit: config.jobRetryLimit, heartbeatSeconds: config.workerHeartbeatSeconds, log, maintenanceSeconds: Math.min(60, config.jobExpireSeconds),
   });
   await jobs.work(engine);
   log.info(`worker ${process.pid} ready`);

@@ -2,7 +2,8 @@
 // the API over loopback HTTP against a fresh PostgreSQL database (DATABASE_URL's server, default
 // postgresql://postgres@127.0.0.1:5432): cached attribution queries at a fixed arrival rate
 // (open loop: latency counted from each request's scheduled start), then neuron search by
-// projected token on the model's full FFN projection index. Prints one JSON object.
+// projected token on the model's full projection index (every FFN and attention neuron, top and
+// bottom 20 tokens). Prints one JSON object.
 // The load generator shares the server's process (and the machine's cores).
 import path from 'node:path';
 import { parseArgs } from 'node:util';

@@ -29,6 +29,7 @@ describe('parseConfig', () => {
       bootstrapKnowledgeModel: true,
       jobExpireSeconds: 3600,
       jobRetryLimit: 3,
+      workerHeartbeatSeconds: 10,
       requireKeyForReads: false,
       maxQueryDepth: 12,
       maxQueryComplexity: 50_000,
@@ -81,5 +82,9 @@ describe('parseConfig', () => {
 
   it.each([['-1'], ['1.5'], ['4e3'], ['65536']])('EXPECTED FAILURE: PORT=%s', (port) => {
     expect(problemsOf({ PORT: port })).toEqual([`PORT must be an integer in [0, 65535]: got "${port}"`]);
+  });
+
+  it.each([['0'], ['2.5'], ['3601']])('EXPECTED FAILURE: ATLAS_WORKER_HEARTBEAT_SECONDS=%s', (value) => {
+    expect(problemsOf({ ATLAS_WORKER_HEARTBEAT_SECONDS: value })).toEqual([`ATLAS_WORKER_HEARTBEAT_SECONDS must be an integer in [1, 3600]: got "${value}"`]);
   });
 });

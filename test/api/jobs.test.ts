@@ -1,11 +1,13 @@
 // Jobs over real HTTP and graphql-ws: projection indexing with progress through the subscription,
-// batch attribution, and a worker process SIGKILLed mid-batch whose job is retried by pg-boss and
-// completes without storing any run twice.
+// batch attribution, a worker process SIGKILLed mid-batch whose job is retried by pg-boss and
+// completes without storing any run twice, and a worker on "another machine" that stops beating.
+// Jobs expire only after an hour here, so every retry below comes from the heartbeat check.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createClient } from 'graphql-ws';
+import PgBoss from 'pg-boss';
 import WebSocket from 'ws';
 import { createApiKey } from '../../api/auth/api-keys.js';
 import { PROJECT_ROOT } from '../../api/config.js';
@@ -25,7 +27,8 @@ let jobs: JobQueue;
 let root: string;
 let admin: Record<string, string>;
 const quiet: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-const EXPIRE_SECONDS = 25;
+const EXPIRE_SECONDS = 3600;
+const HEARTBEAT_SECONDS = 1;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
@@ -50,7 +53,8 @@ afterAll(async () => {
 function startWorker(): ChildProcess {
   const child = spawn(process.execPath, ['--experimental-wasm-modules', '--disable-warning=ExperimentalWarning', '--import', 'tsx', 'api/worker.ts'], {
     cwd: PROJECT_ROOT, stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, NODE_OPTIONS: '', DATABASE_URL: db.url, ATLAS_JOB_EXPIRE_SECONDS: String(EXPIRE_SECONDS), ATLAS_LOG_LEVEL: 'error' },
+    env: { ...process.env, NODE_OPTIONS: '', DATABASE_URL: db.url, ATLAS_JOB_EXPIRE_SECONDS: String(EXPIRE_SECONDS),
+      ATLAS_WORKER_HEARTBEAT_SECONDS: String(HEARTBEAT_SECONDS), ATLAS_LOG_LEVEL: 'error' },
   });
   children.push(child);
   return child;
@@ -121,12 +125,19 @@ it('a worker SIGKILLed mid-batch: pg-boss retries the job, it completes, no run 
     const j = await db.prisma.job.findUniqueOrThrow({ where: { id: jobId } });
     return j.progress > 0.05 ? j.progress : null;
   }, 60_000);
+  const killedWorker = (await db.prisma.job.findUniqueOrThrow({ where: { id: jobId } })).workerId;
+  expect(await db.prisma.worker.count({ where: { id: killedWorker ?? '', pid: first.pid } })).toBe(1);
   first.kill('SIGKILL');
   await new Promise((resolve) => first.once('exit', resolve));
+  const killedAt = Date.now();
   const afterKill = await db.prisma.job.findUniqueOrThrow({ where: { id: jobId } });
   expect(afterKill.status).toBe('RUNNING');
   expect(afterKill.progress).toBeLessThan(1);
   const second = startWorker();
+  const retried = await waitFor('the second worker to take the job over', async () => {
+    const j = await db.prisma.job.findUniqueOrThrow({ where: { id: jobId } });
+    return j.status === 'SUCCEEDED' || (j.workerId !== null && j.workerId !== killedWorker) ? Date.now() : null;
+  }, 60_000);
   try {
     const done = await waitFor('the job to finish after the retry', async () => {
       const j = await db.prisma.job.findUniqueOrThrow({ where: { id: jobId } });
@@ -134,7 +145,8 @@ it('a worker SIGKILLed mid-batch: pg-boss retries the job, it completes, no run 
     }, 120_000);
     expect(done.status).toBe('SUCCEEDED');
     expect(done.attempts).toBeGreaterThanOrEqual(2);
-    process.stdout.write(`killed at progress ${at.toFixed(2)}; finished after ${done.attempts} attempts\n`);
+    process.stdout.write(`killed at progress ${at.toFixed(2)}; retried ${((retried - killedAt) / 1000).toFixed(1)} s after the kill (expiry: ${EXPIRE_SECONDS} s); finished after ${done.attempts} attempts\n`);
+    expect(await db.prisma.worker.count({ where: { id: killedWorker ?? '' } })).toBe(0);
   } finally {
     second.kill('SIGTERM');
   }
@@ -148,6 +160,50 @@ it('a worker SIGKILLed mid-batch: pg-boss retries the job, it completes, no run 
   const job = await server.graphql(`{ job(id: "${toGlobalId('Job', jobId)}") { status progress attempts result } }`);
   expect(JSON.parse(job.body.data.job.result).runs).toHaveLength(30);
 }, 240_000);
+
+it('a worker on another host that stops beating: its job is left alone while it beats, retried once it goes silent', async () => {
+  const model = await db.prisma.model.findUniqueOrThrow({ where: { name: 'tiny' } });
+  const prompts = await Promise.all([0, 1, 2].map((i) => db.prisma.prompt.create({ data: { modelId: model.id, tokenIds: [40 + i, 41, 42], tokens: [] } })));
+  const res = await server.graphql('mutation($i: BatchAttributionInput!) { attributeBatch(input: $i) { id } }',
+    { i: { model: toGlobalId('Model', model.id), promptIds: prompts.map((p) => toGlobalId('Prompt', p.id)) } }, admin);
+  expect(res.body.errors).toBeUndefined();
+  const jobId = fromGlobalId(res.body.data.attributeBatch.id, 'Job');
+  // The remote worker: the real queue library takes the job (pg-boss marks it active), then the
+  // machine vanishes. Its Worker row and the Job row are what a worker there would have written.
+  const remote = new PgBoss({ connectionString: db.url, max: 1, supervise: false, schedule: false });
+  await remote.start();
+  try {
+    const [taken] = await remote.fetch<{ jobId: number }>('attribute-batch', { batchSize: 1 });
+    expect(taken?.data.jobId).toBe(jobId);
+  } finally {
+    await remote.stop({ graceful: false, wait: true });
+  }
+  await db.prisma.$executeRaw`INSERT INTO "Worker" ("id", "host", "pid", "heartbeatAt") VALUES ('remote', 'another-host', 1, now() AT TIME ZONE 'UTC')`;
+  await db.prisma.job.update({ where: { id: jobId }, data: { status: 'RUNNING', workerId: 'remote', attempts: 1, startedAt: new Date() } });
+  const local = startWorker();
+  try {
+    // While the remote worker beats (pid 1 exists here too: only the heartbeat counts for another host).
+    for (let i = 0; i < 3; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await db.prisma.$executeRaw`UPDATE "Worker" SET "heartbeatAt" = now() AT TIME ZONE 'UTC' WHERE "id" = 'remote'`;
+    }
+    expect(await db.prisma.job.findUniqueOrThrow({ where: { id: jobId } })).toMatchObject({ status: 'RUNNING', workerId: 'remote', attempts: 1 });
+    // Silent for longer than STALE_BEATS heartbeats.
+    await db.prisma.$executeRaw`UPDATE "Worker" SET "heartbeatAt" = (now() AT TIME ZONE 'UTC') - interval '1 minute' WHERE "id" = 'remote'`;
+    const done = await waitFor('the job to finish on the local worker', async () => {
+      const j = await db.prisma.job.findUniqueOrThrow({ where: { id: jobId } });
+      return j.status === 'SUCCEEDED' || j.status === 'FAILED' ? j : null;
+    }, 60_000);
+    expect(done).toMatchObject({ status: 'SUCCEEDED', attempts: 2, workerId: null });
+    expect(await db.prisma.worker.count({ where: { id: 'remote' } })).toBe(0);
+    expect(await db.prisma.attributionRun.count({ where: { promptId: { in: prompts.map((p) => p.id) } } })).toBe(3);
+  } finally {
+    local.kill('SIGTERM');
+    await new Promise((resolve) => local.once('exit', resolve));
+  }
+  // SIGTERM deregistered the local worker.
+  expect(await db.prisma.worker.count()).toBe(0);
+}, 120_000);
 
 it('attribution on a model not loaded returns a PENDING run with a job; the worker completes it, then the cache answers', async () => {
   const model = await db.prisma.model.findUniqueOrThrow({ where: { name: 'tiny' } });

@@ -91,3 +91,10 @@ export type ApiKey = Prisma.ApiKeyModel
  * A user-visible unit of background work (e.g. an attribution run or an atlas batch).
  */
 export type Job = Prisma.JobModel
+/**
+ * Model Worker
+ * A process running job workers (`npm run worker`, or a server with in-process workers). It
+ * beats every few seconds; a worker whose heartbeat is stale, or whose process is gone from this
+ * host, is dead, and the jobs it was running are failed through pg-boss so they are retried.
+ */
+export type Worker = Prisma.WorkerModel

@@ -63,7 +63,8 @@ export const ModelName = {
   Annotation: 'Annotation',
   AnnotationRevision: 'AnnotationRevision',
   ApiKey: 'ApiKey',
-  Job: 'Job'
+  Job: 'Job',
+  Worker: 'Worker'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -258,12 +259,24 @@ export const JobScalarFieldEnum = {
   progress: 'progress',
   attempts: 'attempts',
   runId: 'runId',
+  workerId: 'workerId',
   createdAt: 'createdAt',
   startedAt: 'startedAt',
   finishedAt: 'finishedAt'
 } as const
 
 export type JobScalarFieldEnum = (typeof JobScalarFieldEnum)[keyof typeof JobScalarFieldEnum]
+
+
+export const WorkerScalarFieldEnum = {
+  id: 'id',
+  host: 'host',
+  pid: 'pid',
+  startedAt: 'startedAt',
+  heartbeatAt: 'heartbeatAt'
+} as const
+
+export type WorkerScalarFieldEnum = (typeof WorkerScalarFieldEnum)[keyof typeof WorkerScalarFieldEnum]
 
 
 export const SortOrder = {

@@ -48,6 +48,7 @@ export type JobMinAggregateOutputType = {
   progress: number | null
   attempts: number | null
   runId: number | null
+  workerId: string | null
   createdAt: Date | null
   startedAt: Date | null
   finishedAt: Date | null
@@ -61,6 +62,7 @@ export type JobMaxAggregateOutputType = {
   progress: number | null
   attempts: number | null
   runId: number | null
+  workerId: string | null
   createdAt: Date | null
   startedAt: Date | null
   finishedAt: Date | null
@@ -76,6 +78,7 @@ export type JobCountAggregateOutputType = {
   progress: number
   attempts: number
   runId: number
+  workerId: number
   createdAt: number
   startedAt: number
   finishedAt: number
@@ -105,6 +108,7 @@ export type JobMinAggregateInputType = {
   progress?: true
   attempts?: true
   runId?: true
+  workerId?: true
   createdAt?: true
   startedAt?: true
   finishedAt?: true
@@ -118,6 +122,7 @@ export type JobMaxAggregateInputType = {
   progress?: true
   attempts?: true
   runId?: true
+  workerId?: true
   createdAt?: true
   startedAt?: true
   finishedAt?: true
@@ -133,6 +138,7 @@ export type JobCountAggregateInputType = {
   progress?: true
   attempts?: true
   runId?: true
+  workerId?: true
   createdAt?: true
   startedAt?: true
   finishedAt?: true
@@ -235,6 +241,7 @@ export type JobGroupByOutputType = {
   progress: number
   attempts: number
   runId: number | null
+  workerId: string | null
   createdAt: Date
   startedAt: Date | null
   finishedAt: Date | null
@@ -273,6 +280,7 @@ export type JobWhereInput = {
   progress?: Prisma.FloatFilter<"Job"> | number
   attempts?: Prisma.IntFilter<"Job"> | number
   runId?: Prisma.IntNullableFilter<"Job"> | number | null
+  workerId?: Prisma.StringNullableFilter<"Job"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Job"> | Date | string
   startedAt?: Prisma.DateTimeNullableFilter<"Job"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableFilter<"Job"> | Date | string | null
@@ -289,6 +297,7 @@ export type JobOrderByWithRelationInput = {
   progress?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
   runId?: Prisma.SortOrderInput | Prisma.SortOrder
+  workerId?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   finishedAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -308,6 +317,7 @@ export type JobWhereUniqueInput = Prisma.AtLeast<{
   progress?: Prisma.FloatFilter<"Job"> | number
   attempts?: Prisma.IntFilter<"Job"> | number
   runId?: Prisma.IntNullableFilter<"Job"> | number | null
+  workerId?: Prisma.StringNullableFilter<"Job"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Job"> | Date | string
   startedAt?: Prisma.DateTimeNullableFilter<"Job"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableFilter<"Job"> | Date | string | null
@@ -324,6 +334,7 @@ export type JobOrderByWithAggregationInput = {
   progress?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
   runId?: Prisma.SortOrderInput | Prisma.SortOrder
+  workerId?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   finishedAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -347,6 +358,7 @@ export type JobScalarWhereWithAggregatesInput = {
   progress?: Prisma.FloatWithAggregatesFilter<"Job"> | number
   attempts?: Prisma.IntWithAggregatesFilter<"Job"> | number
   runId?: Prisma.IntNullableWithAggregatesFilter<"Job"> | number | null
+  workerId?: Prisma.StringNullableWithAggregatesFilter<"Job"> | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Job"> | Date | string
   startedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Job"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Job"> | Date | string | null
@@ -360,6 +372,7 @@ export type JobCreateInput = {
   error?: string | null
   progress?: number
   attempts?: number
+  workerId?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
@@ -376,6 +389,7 @@ export type JobUncheckedCreateInput = {
   progress?: number
   attempts?: number
   runId?: number | null
+  workerId?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
@@ -389,6 +403,7 @@ export type JobUpdateInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   progress?: Prisma.FloatFieldUpdateOperationsInput | number
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  workerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -405,6 +420,7 @@ export type JobUncheckedUpdateInput = {
   progress?: Prisma.FloatFieldUpdateOperationsInput | number
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   runId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  workerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -420,6 +436,7 @@ export type JobCreateManyInput = {
   progress?: number
   attempts?: number
   runId?: number | null
+  workerId?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
@@ -433,6 +450,7 @@ export type JobUpdateManyMutationInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   progress?: Prisma.FloatFieldUpdateOperationsInput | number
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  workerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -448,6 +466,7 @@ export type JobUncheckedUpdateManyInput = {
   progress?: Prisma.FloatFieldUpdateOperationsInput | number
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   runId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  workerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -473,6 +492,7 @@ export type JobCountOrderByAggregateInput = {
   progress?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
   runId?: Prisma.SortOrder
+  workerId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
@@ -493,6 +513,7 @@ export type JobMaxOrderByAggregateInput = {
   progress?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
   runId?: Prisma.SortOrder
+  workerId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
@@ -506,6 +527,7 @@ export type JobMinOrderByAggregateInput = {
   progress?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
   runId?: Prisma.SortOrder
+  workerId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
@@ -572,6 +594,7 @@ export type JobCreateWithoutRunInput = {
   error?: string | null
   progress?: number
   attempts?: number
+  workerId?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
@@ -586,6 +609,7 @@ export type JobUncheckedCreateWithoutRunInput = {
   error?: string | null
   progress?: number
   attempts?: number
+  workerId?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
@@ -630,6 +654,7 @@ export type JobScalarWhereInput = {
   progress?: Prisma.FloatFilter<"Job"> | number
   attempts?: Prisma.IntFilter<"Job"> | number
   runId?: Prisma.IntNullableFilter<"Job"> | number | null
+  workerId?: Prisma.StringNullableFilter<"Job"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Job"> | Date | string
   startedAt?: Prisma.DateTimeNullableFilter<"Job"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableFilter<"Job"> | Date | string | null
@@ -644,6 +669,7 @@ export type JobCreateManyRunInput = {
   error?: string | null
   progress?: number
   attempts?: number
+  workerId?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
@@ -657,6 +683,7 @@ export type JobUpdateWithoutRunInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   progress?: Prisma.FloatFieldUpdateOperationsInput | number
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  workerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -671,6 +698,7 @@ export type JobUncheckedUpdateWithoutRunInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   progress?: Prisma.FloatFieldUpdateOperationsInput | number
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  workerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -685,6 +713,7 @@ export type JobUncheckedUpdateManyWithoutRunInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   progress?: Prisma.FloatFieldUpdateOperationsInput | number
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  workerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -702,6 +731,7 @@ export type JobSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = ru
   progress?: boolean
   attempts?: boolean
   runId?: boolean
+  workerId?: boolean
   createdAt?: boolean
   startedAt?: boolean
   finishedAt?: boolean
@@ -718,6 +748,7 @@ export type JobSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extension
   progress?: boolean
   attempts?: boolean
   runId?: boolean
+  workerId?: boolean
   createdAt?: boolean
   startedAt?: boolean
   finishedAt?: boolean
@@ -734,6 +765,7 @@ export type JobSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extension
   progress?: boolean
   attempts?: boolean
   runId?: boolean
+  workerId?: boolean
   createdAt?: boolean
   startedAt?: boolean
   finishedAt?: boolean
@@ -750,12 +782,13 @@ export type JobSelectScalar = {
   progress?: boolean
   attempts?: boolean
   runId?: boolean
+  workerId?: boolean
   createdAt?: boolean
   startedAt?: boolean
   finishedAt?: boolean
 }
 
-export type JobOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "kind" | "status" | "payload" | "result" | "error" | "progress" | "attempts" | "runId" | "createdAt" | "startedAt" | "finishedAt", ExtArgs["result"]["job"]>
+export type JobOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "kind" | "status" | "payload" | "result" | "error" | "progress" | "attempts" | "runId" | "workerId" | "createdAt" | "startedAt" | "finishedAt", ExtArgs["result"]["job"]>
 export type JobInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   run?: boolean | Prisma.Job$runArgs<ExtArgs>
 }
@@ -781,6 +814,10 @@ export type $JobPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
     progress: number
     attempts: number
     runId: number | null
+    /**
+     * The Worker running it (while RUNNING); no foreign key: the id outlives a stopped worker's row.
+     */
+    workerId: string | null
     createdAt: Date
     startedAt: Date | null
     finishedAt: Date | null
@@ -1217,6 +1254,7 @@ export interface JobFieldRefs {
   readonly progress: Prisma.FieldRef<"Job", 'Float'>
   readonly attempts: Prisma.FieldRef<"Job", 'Int'>
   readonly runId: Prisma.FieldRef<"Job", 'Int'>
+  readonly workerId: Prisma.FieldRef<"Job", 'String'>
   readonly createdAt: Prisma.FieldRef<"Job", 'DateTime'>
   readonly startedAt: Prisma.FieldRef<"Job", 'DateTime'>
   readonly finishedAt: Prisma.FieldRef<"Job", 'DateTime'>
