@@ -1,8 +1,10 @@
 // Attribution runs with a cache: the stored run for (model, prompt, target, method, engine
-// version) or a new one. Identical requests compute once, also across processes: the computation
-// happens inside a transaction holding pg_advisory_xact_lock on the cache key, which re-reads the
-// key after taking the lock; the run and all its scores are written in that one transaction, so
-// readers see a whole SUCCEEDED run or none.
+// version) or a new one. Identical requests compute once: in one process they share the pending
+// promise; across processes the computation happens inside a transaction holding
+// pg_advisory_xact_lock on the cache key, which re-reads the key after taking the lock. The run and
+// all its scores are written in that one transaction, so readers see a whole SUCCEEDED run or none.
+// The transaction is opened only once the engine's compute lane is ours, so requests waiting for
+// the engine hold no database connection (a burst of distinct computations cannot starve reads).
 import { attributeCache, forward, logSoftmax, topPrediction, type LoadedModel, type MethodName } from '../engine/index.js';
 import type { PrismaClient } from './database/prisma.js';
 import type { EngineService } from './engine-service.js';
@@ -34,6 +36,15 @@ export interface RunSummary {
   readonly queryLayers: unknown;
 }
 
+/** The cache key of a run (AttributionRun's unique key). */
+interface RunKey {
+  readonly modelId: number;
+  readonly promptId: number;
+  readonly targetTokenId: number;
+  readonly method: AttributionMethod;
+  readonly engineVersion: string;
+}
+
 export interface RunRequest {
   readonly model: Model;
   readonly prompt: Prompt;
@@ -51,6 +62,8 @@ export class AttributionService {
   readonly pages = new ImmutableCache<unknown>(20_000);
   /** (model, prompt) -> top-1 token, so a cached default-target request needs no forward pass. */
   private readonly defaultTargets = new Map<string, number>();
+  /** Computations in flight in this process, by cache key. */
+  private readonly inflight = new Map<string, Promise<AttributionRun>>();
 
   constructor(private readonly prisma: PrismaClient, private readonly engine: EngineService) {}
 
@@ -69,15 +82,26 @@ export class AttributionService {
     const targetTokenId = request.targetTokenId ?? (await this.defaultTarget(model, prompt));
     const key = { modelId: model.id, promptId: prompt.id, targetTokenId, method, engineVersion: ATTRIBUTION_ENGINE_VERSION };
 
+    const lockKey = `${key.modelId}:${key.promptId}:${key.targetTokenId}:${key.method}:${key.engineVersion}`;
+    const running = this.inflight.get(lockKey);
+    if (running !== undefined) return running;
+    const computing = this.engine.withModel(model.sourcePath, (m) => this.computeAndStore(m, key, lockKey, prompt.tokenIds))
+      .finally(() => this.inflight.delete(lockKey));
+    this.inflight.set(lockKey, computing);
+    return computing;
+  }
+
+  /** Inside the engine lane: lock the key, reuse a run stored meanwhile, else compute and write it in one transaction. */
+  private async computeAndStore(m: LoadedModel, key: RunKey, lockKey: string, tokenIds: readonly number[]): Promise<AttributionRun> {
+    const { method, targetTokenId } = key;
     return this.prisma.$transaction(async (tx) => {
-      const lockKey = `${key.modelId}:${key.promptId}:${key.targetTokenId}:${key.method}:${key.engineVersion}`;
       await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtext(${lockKey})::bigint)::text AS locked`;
       const stored = await tx.attributionRun.findUnique({ where: { modelId_promptId_targetTokenId_method_engineVersion: key } });
       if (stored !== null && stored.status === 'SUCCEEDED') return stored;
       // A PENDING, RUNNING or FAILED row under the key becomes this run (its id, and the job's link, stay).
 
       const startedAt = new Date();
-      const { result, topPredictions } = await this.engine.withModel(model.sourcePath, (m) => compute(m, prompt.tokenIds, targetTokenId, ENGINE_METHOD[method]));
+      const { result, topPredictions } = await compute(m, tokenIds, targetTokenId, ENGINE_METHOD[method]);
       this.computations++;
       const summary: RunSummary = { target: result.target, topPredictions, queryLayers: result.queryLayers };
       const data = {
@@ -90,7 +114,7 @@ export class AttributionService {
         ...result.attentionNeurons.map((n) => ({ kind: 'ATTENTION' as const, layer: n.layer, head: n.head, index: n.dim })),
         ...result.queryNeurons.map((n) => ({ kind: 'FFN' as const, layer: n.layer, head: -1, index: n.neuron })),
       ];
-      const ids = await ensureNeurons(tx, model.id, neuronKeys);
+      const ids = await ensureNeurons(tx, key.modelId, neuronKeys);
       let i = 0;
       const scores = [
         ...result.ffnNeurons.map((n, r) => ({ runId: run.id, neuronId: ids[i++] ?? 0, role: 'VALUE' as const, score: n.score, coefficient: n.coefficient, rank: r + 1 })),

@@ -2,6 +2,7 @@
 // (one server and two servers sharing the database), cached by key, written atomically, paged best
 // first, and nested neuron queries with projections and annotations in a bounded number of SQL queries.
 import path from 'node:path';
+import pg from 'pg';
 import { attributionServiceFor } from '../../api/attribution-service.js';
 import { bootstrapKnowledgeModel } from '../../api/bootstrap.js';
 import { PROJECT_ROOT } from '../../api/config.js';
@@ -90,6 +91,42 @@ it('computes two identical concurrent requests once (one server, then two server
   expect(run.target.rank).toBe(1);
   expect(run.target.text).toBe(a.expectedAnswer);
   expect(run.topPredictions[0].tokenId).toBe(run.target.tokenId);
+}, 120_000);
+
+// pg's pool (10 connections) would be exhausted if every request waiting for the single engine
+// lane held an open transaction; backends "idle in transaction" are such held connections.
+it('a burst of 12 distinct computations (more than the pool of 10 connections): one transaction open at a time, reads still answered, every run stored once', async () => {
+  const prompts = (await db.prisma.prompt.findMany({ where: { modelId }, orderBy: { id: 'desc' }, take: 12 }));
+  const watcher = new pg.Client({ connectionString: db.url });
+  await watcher.connect();
+  let sampling = true;
+  let maxOpen = 0;
+  let samples = 0;
+  const sample = (async () => {
+    while (sampling) {
+      const { rows } = await watcher.query<{ open: number }>(
+        "SELECT count(*)::int AS open FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction' AND pid <> pg_backend_pid()");
+      maxOpen = Math.max(maxOpen, rows[0]?.open ?? 0);
+      samples++;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  })();
+  try {
+    const burst = Promise.all(prompts.map((p) => server.graphql(RUN, { p: toGlobalId('Prompt', p.id) })));
+    // A read issued after the burst started is answered (it needs a free connection).
+    const read = await server.graphql(`{ model(id: "${toGlobalId('Model', modelId)}") { name } }`);
+    expect(read.body.errors).toBeUndefined();
+    const answers = await burst;
+    for (const a of answers) expect(a.body.data.attribution.status).toBe('SUCCEEDED');
+  } finally {
+    sampling = false;
+    await sample;
+    await watcher.end();
+  }
+  process.stdout.write(`burst of ${prompts.length}: at most ${maxOpen} backend(s) idle in transaction over ${samples} samples\n`);
+  expect(samples).toBeGreaterThan(10);
+  expect(maxOpen).toBeLessThanOrEqual(1);
+  expect(await db.prisma.attributionRun.count({ where: { promptId: { in: prompts.map((p) => p.id) } } })).toBe(12);
 }, 120_000);
 
 it('stores what the engine computes for the prompt (top FFN and attention neurons, scores within 1e-9)', async () => {
