@@ -31,12 +31,30 @@ export interface ModelConfig {
   readonly norm: 'layernorm' | 'rmsnorm';
   /** RoPE base (Llama); null for learned positions (GPT-2). */
   readonly ropeTheta: number | null;
+  /** RoPE frequency scaling of config.json's rope_scaling / rope_parameters; null: none. */
+  readonly ropeScaling: RopeScaling | null;
   /** 'gelu_new' (GPT-2 MLP) or 'silu' (Llama SwiGLU: silu(gate) * up). */
   readonly act: 'gelu_new' | 'silu';
   readonly tiedEmbeddings: boolean;
   readonly bosTokenId: number | null;
   readonly eosTokenId: number | null;
 }
+
+/**
+ * RoPE frequency scalings (as Hugging Face's rope_init_fn computes inv_freq; attention scale 1):
+ * `linear` divides every inverse frequency by `factor`; `llama3` (Llama 3.1+) divides frequencies
+ * whose wavelength exceeds originalMaxPositionEmbeddings / lowFreqFactor by `factor`, keeps those
+ * below originalMaxPositionEmbeddings / highFreqFactor, and interpolates smoothly in between.
+ */
+export type RopeScaling =
+  | { readonly type: 'linear'; readonly factor: number }
+  | {
+    readonly type: 'llama3';
+    readonly factor: number;
+    readonly lowFreqFactor: number;
+    readonly highFreqFactor: number;
+    readonly originalMaxPositionEmbeddings: number;
+  };
 
 /**
  * Canonical weight names and shapes (fp32, after loading and dtype conversion):

@@ -119,12 +119,12 @@ function constantsOf(model: LoadedModel, T: number): RunConstants {
  */
 function ropeTables(cfg: ModelConfig, nCtx: number): { cos: Float32Array; sin: Float32Array } {
   const { dHead } = cfg;
-  const theta = cfg.ropeTheta!; // called only when ropeTheta !== null
   const half = dHead / 2;
+  const invFreqs = ropeInverseFrequencies(cfg);
   const cos = new Float32Array(nCtx * dHead);
   const sin = new Float32Array(nCtx * dHead);
   for (let i = 0; i < half; i++) {
-    const invFreq = Math.fround(1 / Math.fround(theta ** ((2 * i) / dHead)));
+    const invFreq = invFreqs[i];
     for (let p = 0; p < nCtx; p++) {
       const angle = Math.fround(p * invFreq);
       cos[p * dHead + i] = cos[p * dHead + i + half] = Math.cos(angle);
@@ -132,4 +132,31 @@ function ropeTables(cfg: ModelConfig, nCtx: number): { cos: Float32Array; sin: F
     }
   }
   return { cos, sin };
+}
+
+/** inv_freq[i] = theta^(-2i/dHead), fp32, then scaled as `cfg.ropeScaling` says: [dHead / 2]. */
+export function ropeInverseFrequencies(cfg: ModelConfig): Float32Array {
+  const { dHead } = cfg;
+  const theta = cfg.ropeTheta!; // called only when ropeTheta !== null
+  const out = new Float32Array(dHead / 2);
+  const s = cfg.ropeScaling;
+  for (let i = 0; i < out.length; i++) {
+    const f = Math.fround(1 / Math.fround(theta ** ((2 * i) / dHead)));
+    if (s === null) {
+      out[i] = f;
+    } else if (s.type === 'linear') {
+      out[i] = f / s.factor;
+    } else {
+      const wavelength = (2 * Math.PI) / f;
+      const lowWavelength = s.originalMaxPositionEmbeddings / s.lowFreqFactor;
+      const highWavelength = s.originalMaxPositionEmbeddings / s.highFreqFactor;
+      if (wavelength < highWavelength) out[i] = f;
+      else if (wavelength > lowWavelength) out[i] = f / s.factor;
+      else {
+        const smooth = (s.originalMaxPositionEmbeddings / wavelength - s.lowFreqFactor) / (s.highFreqFactor - s.lowFreqFactor);
+        out[i] = (1 - smooth) * (f / s.factor) + smooth * f;
+      }
+    }
+  }
+  return out;
 }

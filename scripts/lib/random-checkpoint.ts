@@ -31,6 +31,8 @@ export interface RandomCheckpointSpec {
   readonly mlpBias?: boolean;
   readonly normEps?: number;
   readonly ropeTheta?: number;
+  /** Llama: config.json's rope_scaling as HF writes it (default null). */
+  readonly ropeScaling?: Readonly<Record<string, unknown>>;
   /** Stored dtype (default F32). */
   readonly dtype?: SafetensorsDtype;
   /** Number of safetensors shards (default 1: a single model.safetensors). */
@@ -71,7 +73,7 @@ export function hfConfig(spec: RandomCheckpointSpec): Record<string, unknown> {
     num_hidden_layers: spec.nLayers, num_attention_heads: spec.nHeads, num_key_value_heads: spec.nKvHeads ?? spec.nHeads,
     ...(dHead !== spec.dModel / spec.nHeads ? { head_dim: dHead } : {}),
     vocab_size: spec.dVocab, max_position_embeddings: spec.nCtx, rms_norm_eps: spec.normEps ?? 1e-5,
-    rope_theta: spec.ropeTheta ?? 10000, rope_scaling: null, hidden_act: 'silu',
+    rope_theta: spec.ropeTheta ?? 10000, rope_scaling: spec.ropeScaling ?? null, hidden_act: 'silu',
     attention_bias: spec.attentionBias ?? false, mlp_bias: spec.mlpBias ?? false, tie_word_embeddings: tied,
     initializer_range: spec.std ?? 0.02, bos_token_id: 1, eos_token_id: 2, torch_dtype: 'float32',
   };

@@ -1,18 +1,24 @@
 // The ONNX forward pass against the independent plain-TypeScript reference, hook by hook, on tiny
-// random GPT-2 and Llama checkpoints (GQA, biases, untied head, explicit head_dim), with and without
-// ablation masks.
+// random GPT-2 and Llama checkpoints (GQA, biases, untied head, explicit head_dim, linear and
+// Llama 3 RoPE scaling), with and without ablation masks.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { allHookNames, forward, loadModel, type LoadedModel } from '../../engine/index.js';
 import { writeRandomCheckpoint, type HfTensor, type RandomCheckpointSpec } from '../../scripts/lib/random-checkpoint.js';
 import { naiveForward, type NaiveMasks } from '../reference/naive-forward.js';
 import { expectClose, makeTempDir, naiveConfigOf, removeDir } from './helpers.js';
 
 const TOL = 1e-4;
+const LLAMA3_ROPE = { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 32 };
 const base = { nLayers: 2, dModel: 24, nHeads: 4, dMlp: 40, dVocab: 61, nCtx: 16, std: 0.3, randomAffine: true } as const;
 const CASES: [string, RandomCheckpointSpec][] = [
   ['gpt2', { ...base, architecture: 'gpt2', seed: 1 }],
   ['gpt2 untied, hub names (no transformer. prefix)', { ...base, architecture: 'gpt2', seed: 2, tied: false, gpt2Prefix: '' }],
   ['llama GQA 4/2, tied', { ...base, architecture: 'llama', nKvHeads: 2, seed: 3, tied: true, ropeTheta: 500 }],
   ['llama MQA, untied, biases, head_dim 8', { ...base, architecture: 'llama', nKvHeads: 1, dHead: 8, seed: 4, attentionBias: true, mlpBias: true }],
+  ['llama, linear rope scaling', { ...base, architecture: 'llama', seed: 5, ropeScaling: { type: 'linear', factor: 4 } }],
+  // head_dim 16, theta 1e4, original context 32: wavelengths 6.3 (kept), 19.9 (blended), >= 62.8 (divided by 8).
+  ['llama, llama3 rope scaling (all three bands)', { ...base, architecture: 'llama', nKvHeads: 2, dHead: 16, seed: 6, ropeScaling: LLAMA3_ROPE }],
 ];
 const IDS = [5, 17, 3, 60, 0, 42, 17];
 
@@ -88,5 +94,44 @@ describe('RoPE and position tables grow with the prompt', () => {
       await model.dispose();
       removeDir(dir);
     }
+  });
+});
+
+describe('RoPE scaling is applied, from either config form', () => {
+  const spec: RandomCheckpointSpec = { ...base, architecture: 'llama', nKvHeads: 2, dHead: 16, seed: 6, ropeScaling: LLAMA3_ROPE };
+  let dir: string;
+  let hf: Map<string, HfTensor>;
+  beforeAll(() => {
+    dir = makeTempDir();
+    hf = writeRandomCheckpoint(dir, spec);
+  });
+  afterAll(() => removeDir(dir));
+
+  const logitsOf = async (): Promise<Float32Array> => {
+    const model = await loadModel(dir);
+    try {
+      return (await forward(model, IDS, { hooks: ['logits'] })).get('logits').data;
+    } finally {
+      await model.dispose();
+    }
+  };
+
+  it('differs from the unscaled reference (the scaling is not a no-op here)', async () => {
+    const logits = await logitsOf();
+    const unscaled = naiveForward({ ...naiveConfigOf(spec), ropeScaling: null }, hf, IDS).get('logits')!;
+    let diff = 0;
+    for (let i = 0; i < logits.length; i++) diff = Math.max(diff, Math.abs(logits[i] - unscaled[i]));
+    expect(diff).toBeGreaterThan(1e-2);
+  });
+
+  it('reads transformers 5 rope_parameters (rope_theta inside) as the same model', async () => {
+    const before = await logitsOf();
+    const file = join(dir, 'config.json');
+    const config = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    config.rope_parameters = { ...LLAMA3_ROPE, rope_theta: config.rope_theta };
+    delete config.rope_scaling;
+    delete config.rope_theta;
+    writeFileSync(file, JSON.stringify(config));
+    expect(Array.from(await logitsOf())).toEqual(Array.from(before));
   });
 });

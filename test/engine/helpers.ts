@@ -52,6 +52,7 @@ export function naiveConfigOf(spec: RandomCheckpointSpec): NaiveConfig {
     dVocab: spec.dVocab,
     eps: spec.normEps ?? 1e-5,
     ropeTheta: spec.ropeTheta ?? 10000,
+    ropeScaling: spec.ropeScaling ?? null,
     tied: spec.tied ?? spec.architecture === 'gpt2',
   };
 }

@@ -17,7 +17,35 @@ export interface NaiveConfig {
   readonly dVocab: number;
   readonly eps: number;
   readonly ropeTheta: number;
+  /** config.json's rope_scaling as written there (HF keys), or null. */
+  readonly ropeScaling?: Readonly<Record<string, unknown>> | null;
   readonly tied: boolean;
+}
+
+/**
+ * The rotary frequency of pair j (0 <= j < DH/2), following transformers' rope init functions:
+ * default theta^(-2j/DH); "linear" divides by factor; "llama3" (_compute_llama3_parameters) keeps
+ * high frequencies, divides low ones by factor and blends the band between them.
+ */
+function ropeFrequency(cfg: NaiveConfig, j: number): number {
+  const base = 1 / cfg.ropeTheta ** ((2 * j) / cfg.dHead);
+  const sc = cfg.ropeScaling ?? null;
+  if (sc === null) return base;
+  const kind = sc.rope_type ?? sc.type;
+  const factor = sc.factor as number;
+  if (kind === 'linear') return base / factor;
+  if (kind !== 'llama3') throw new Error(`naive forward: rope type ${String(kind)}`);
+  const oldContext = sc.original_max_position_embeddings as number;
+  const lowFreqWavelen = oldContext / (sc.low_freq_factor as number);
+  const highFreqWavelen = oldContext / (sc.high_freq_factor as number);
+  const wavelen = (2 * Math.PI) / base;
+  let scaled = wavelen > lowFreqWavelen ? base / factor : base;
+  const isMedium = !(wavelen < highFreqWavelen) && !(wavelen > lowFreqWavelen);
+  if (isMedium) {
+    const smooth = (oldContext / wavelen - (sc.low_freq_factor as number)) / ((sc.high_freq_factor as number) - (sc.low_freq_factor as number));
+    scaled = (1 - smooth) * (scaled / factor) + smooth * scaled;
+  }
+  return scaled;
 }
 
 export interface NaiveMasks {
@@ -110,7 +138,7 @@ export function naiveForward(cfg: NaiveConfig, w: HfTensors, ids: readonly numbe
             const base = t * heads * DH + hh * DH;
             const old = arr.slice(base, base + DH);
             for (let j = 0; j < DH; j++) {
-              const freq = 1 / cfg.ropeTheta ** ((2 * (j % half)) / DH);
+              const freq = ropeFrequency(cfg, j % half);
               const rot = j < half ? -old[j + half] : old[j - half];
               arr[base + j] = old[j] * Math.cos(t * freq) + rot * Math.sin(t * freq);
             }

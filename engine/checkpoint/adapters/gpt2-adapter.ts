@@ -31,6 +31,7 @@ export const gpt2Adapter: ArchitectureAdapter = {
       normEps: c.num('layer_norm_epsilon', 1e-5),
       norm: 'layernorm',
       ropeTheta: null,
+      ropeScaling: null,
       act: 'gelu_new',
       tiedEmbeddings: tied,
       bosTokenId: c.tokenId('bos_token_id'),

@@ -1,9 +1,43 @@
 // Llama (LlamaForCausalLM): nn.Linear weights stored [out, in], RMSNorm (rms_norm_eps), RoPE
 // (rope_theta, rotate-half), grouped-query attention, SwiGLU MLP, tied or separate lm_head.
 // Optional attention/MLP biases (attention_bias, mlp_bias) are read when present, else zeros.
-import type { ModelConfig } from '../../types.js';
+import type { ModelConfig, RopeScaling } from '../../types.js';
 import { ConfigReader, same, type ArchitectureAdapter, type SourceTensor } from '../architecture-adapter.js';
 import { rowsToHeads, transpose2d } from '../layout.js';
+
+const ROPE_TYPES = ['default', 'linear', 'llama3'];
+
+/**
+ * RoPE base and scaling from config.json: `rope_theta` + `rope_scaling` (transformers 4.x, key
+ * `rope_type` or the older `type`), or `rope_parameters` (transformers 5). Other rope types
+ * (dynamic, yarn, longrope, ...) are rejected by name.
+ */
+function parseRope(json: Record<string, unknown>, file: string): { theta: number; scaling: RopeScaling | null } {
+  const params = json.rope_parameters;
+  const nested = params !== undefined && params !== null;
+  const field = nested ? 'rope_parameters' : 'rope_scaling';
+  const raw = nested ? params : json.rope_scaling;
+  const top = new ConfigReader(json, file);
+  if (raw === undefined || raw === null) return { theta: top.num('rope_theta', 10000), scaling: null };
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw top.error(`field ${field} must be an object or null: got ${JSON.stringify(raw)}`);
+  const obj = raw as Record<string, unknown>;
+  const c = new ConfigReader(obj, `${file} ${field}`);
+  const theta = nested && obj.rope_theta != null ? c.num('rope_theta') : top.num('rope_theta', 10000);
+  const type = obj.rope_type ?? obj.type ?? 'default';
+  if (typeof type !== 'string' || !ROPE_TYPES.includes(type)) {
+    throw top.error(`${field} type ${JSON.stringify(type)} is not supported; supported: ${ROPE_TYPES.join(', ')}`);
+  }
+  if (type === 'default') return { theta, scaling: null };
+  if (type === 'linear') return { theta, scaling: { type, factor: c.num('factor') } };
+  const scaling = {
+    type: 'llama3', factor: c.num('factor'), lowFreqFactor: c.num('low_freq_factor'), highFreqFactor: c.num('high_freq_factor'),
+    originalMaxPositionEmbeddings: c.int('original_max_position_embeddings'),
+  } as const;
+  if (!(scaling.highFreqFactor > scaling.lowFreqFactor)) {
+    throw c.error(`high_freq_factor ${scaling.highFreqFactor} must exceed low_freq_factor ${scaling.lowFreqFactor}`);
+  }
+  return { theta, scaling };
+}
 
 export const llamaAdapter: ArchitectureAdapter = {
   architecture: 'llama',
@@ -21,7 +55,7 @@ export const llamaAdapter: ArchitectureAdapter = {
     if (dHead % 2 !== 0) throw c.error(`head_dim ${dHead} must be even for rotary embeddings`);
     const act = json.hidden_act ?? 'silu';
     if (act !== 'silu') throw c.error(`hidden_act ${JSON.stringify(act)} is not supported; supported: "silu"`);
-    if (json.rope_scaling != null) throw c.error(`rope_scaling ${JSON.stringify(json.rope_scaling)} is not supported; only null`);
+    const rope = parseRope(json, file);
     return {
       architecture: 'llama',
       hfArchitecture,
@@ -35,7 +69,8 @@ export const llamaAdapter: ArchitectureAdapter = {
       nCtx: c.int('max_position_embeddings', 2048),
       normEps: c.num('rms_norm_eps', 1e-6),
       norm: 'rmsnorm',
-      ropeTheta: c.num('rope_theta', 10000),
+      ropeTheta: rope.theta,
+      ropeScaling: rope.scaling,
       act: 'silu',
       tiedEmbeddings: c.bool('tie_word_embeddings', false),
       bosTokenId: c.tokenId('bos_token_id'),
