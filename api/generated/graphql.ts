@@ -64,6 +64,13 @@ export type Query = {
   knowledgeMap?: Maybe<KnowledgeMap>;
   /** A plot of knowledgeMap(model, knowledgeType); null when the map is null. */
   knowledgeMapPlot?: Maybe<Plot>;
+  /**
+   * Zero neurons at every position and compare the target before and after (two forward passes,
+   * three with the control). Loads the model when it is not loaded. Errors: NOT_FOUND for an
+   * unknown prompt, run or neuron; BAD_USER_INPUT for an empty ablation, a neuron or run of another
+   * model, a run that has not SUCCEEDED, or counts out of range.
+   */
+  intervention: Intervention;
   /** A job by ID; NOT_FOUND when there is none. */
   job: Job;
   /** The caller; null without a key. */
@@ -126,6 +133,15 @@ export type QueryKnowledgeMapPlotArgs = {
   knowledgeType: Scalars['String']['input'];
   kind: KnowledgeMapPlotKind;
   top?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryInterventionArgs = {
+  promptId: Scalars['ID']['input'];
+  target?: InputMaybe<AttributionTargetInput>;
+  ablate: AblationInput;
+  control?: InputMaybe<Scalars['Boolean']['input']>;
+  controlSeed?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -633,6 +649,64 @@ export type Plot = {
   svg: Scalars['String']['output'];
 };
 
+/**
+ * Neurons to zero at every position of the prompt (method.md section 6). Give stored neurons, the
+ * best value neurons of a stored run (of this prompt or another prompt of the same model), or both:
+ * the union is ablated.
+ */
+export type AblationInput = {
+  /** Neuron ids (FFN or attention) of the prompt's model; at most 1000. */
+  neurons?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** A SUCCEEDED attribution run of the same model whose ranked value neurons topFfn and topAttention take. */
+  run?: InputMaybe<Scalars['ID']['input']>;
+  /** The run's best FFN value neurons (ranks 1..topFfn), in [0, 300]. */
+  topFfn?: InputMaybe<Scalars['Int']['input']>;
+  /**
+   * The run's best distinct attention value neurons (a neuron ranked at several source positions
+   * counts once; it is zeroed at every position), in [0, 300].
+   */
+  topAttention?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** The target's probability, log probability and rank (1 = top prediction) at the last position. */
+export type TargetOutcome = {
+  __typename?: 'TargetOutcome';
+  prob: Scalars['Float']['output'];
+  logProb: Scalars['Float']['output'];
+  rank: Scalars['Int']['output'];
+};
+
+/** A neuron's place in the model, for neurons that need no stored row (random controls). */
+export type NeuronCoordinates = {
+  __typename?: 'NeuronCoordinates';
+  kind: NeuronKind;
+  layer: Scalars['Int']['output'];
+  /** Attention head; null for FFN neurons. */
+  head?: Maybe<Scalars['Int']['output']>;
+  index: Scalars['Int']['output'];
+};
+
+/**
+ * The model run on the prompt as is and with neurons zeroed: the target before and after, and after
+ * zeroing as many random neurons of each kind (the paper's control). Computed on request, not stored.
+ */
+export type Intervention = {
+  __typename?: 'Intervention';
+  prompt: Prompt;
+  /** The target token and its outcome without ablation. */
+  target: AttributionTarget;
+  /** The target with the neurons zeroed. */
+  after: TargetOutcome;
+  /** after.logProb - target.logProb. */
+  logProbChange: Scalars['Float']['output'];
+  /** The zeroed neurons, FFN first, in the order given (stored neurons, then the run's by rank). */
+  neurons: Array<Neuron>;
+  /** The target with as many random FFN and attention neurons zeroed; null when control is false. */
+  control?: Maybe<TargetOutcome>;
+  /** The random neurons of the control, drawn with controlSeed (same seed, same prompt: same neurons). */
+  controlNeurons: Array<NeuronCoordinates>;
+};
+
 export type JobStatus =
   | 'QUEUED'
   | 'RUNNING'
@@ -1091,6 +1165,10 @@ export type ResolversTypes = {
   HeadMean: ResolverTypeWrapper<HeadMean>;
   KnowledgeMapPlotKind: KnowledgeMapPlotKind;
   Plot: ResolverTypeWrapper<Plot>;
+  AblationInput: AblationInput;
+  TargetOutcome: ResolverTypeWrapper<TargetOutcome>;
+  NeuronCoordinates: ResolverTypeWrapper<NeuronCoordinates>;
+  Intervention: ResolverTypeWrapper<Omit<Intervention, 'prompt' | 'neurons'> & { prompt: ResolversTypes['Prompt'], neurons: Array<ResolversTypes['Neuron']> }>;
   JobStatus: JobStatus;
   Job: ResolverTypeWrapper<JobRow>;
   BatchAttributionInput: BatchAttributionInput;
@@ -1160,6 +1238,10 @@ export type ResolversParentTypes = {
   SharedNeuron: SharedNeuron;
   HeadMean: HeadMean;
   Plot: Plot;
+  AblationInput: AblationInput;
+  TargetOutcome: TargetOutcome;
+  NeuronCoordinates: NeuronCoordinates;
+  Intervention: Omit<Intervention, 'prompt' | 'neurons'> & { prompt: ResolversParentTypes['Prompt'], neurons: Array<ResolversParentTypes['Neuron']> };
   Job: JobRow;
   BatchAttributionInput: BatchAttributionInput;
   EvaluationInput: EvaluationInput;
@@ -1215,6 +1297,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   attribute?: Resolver<ResolversTypes['AttributionRun'], ParentType, ContextType, RequireFields<QueryAttributeArgs, 'input'>>;
   knowledgeMap?: Resolver<Maybe<ResolversTypes['KnowledgeMap']>, ParentType, ContextType, RequireFields<QueryKnowledgeMapArgs, 'model' | 'knowledgeType' | 'top'>>;
   knowledgeMapPlot?: Resolver<Maybe<ResolversTypes['Plot']>, ParentType, ContextType, RequireFields<QueryKnowledgeMapPlotArgs, 'model' | 'knowledgeType' | 'kind' | 'top'>>;
+  intervention?: Resolver<ResolversTypes['Intervention'], ParentType, ContextType, RequireFields<QueryInterventionArgs, 'promptId' | 'ablate' | 'control' | 'controlSeed'>>;
   job?: Resolver<ResolversTypes['Job'], ParentType, ContextType, RequireFields<QueryJobArgs, 'id'>>;
   me?: Resolver<Maybe<ResolversTypes['Me']>, ParentType, ContextType>;
   apiKeys?: Resolver<Array<ResolversTypes['ApiKey']>, ParentType, ContextType>;
@@ -1401,6 +1484,29 @@ export type PlotResolvers<ContextType = Context, ParentType extends ResolversPar
   svg?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type TargetOutcomeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['TargetOutcome'] = ResolversParentTypes['TargetOutcome']> = {
+  prob?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  logProb?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  rank?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type NeuronCoordinatesResolvers<ContextType = Context, ParentType extends ResolversParentTypes['NeuronCoordinates'] = ResolversParentTypes['NeuronCoordinates']> = {
+  kind?: Resolver<ResolversTypes['NeuronKind'], ParentType, ContextType>;
+  layer?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  head?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  index?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type InterventionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Intervention'] = ResolversParentTypes['Intervention']> = {
+  prompt?: Resolver<ResolversTypes['Prompt'], ParentType, ContextType>;
+  target?: Resolver<ResolversTypes['AttributionTarget'], ParentType, ContextType>;
+  after?: Resolver<ResolversTypes['TargetOutcome'], ParentType, ContextType>;
+  logProbChange?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  neurons?: Resolver<Array<ResolversTypes['Neuron']>, ParentType, ContextType>;
+  control?: Resolver<Maybe<ResolversTypes['TargetOutcome']>, ParentType, ContextType>;
+  controlNeurons?: Resolver<Array<ResolversTypes['NeuronCoordinates']>, ParentType, ContextType>;
+};
+
 export type JobResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Job'] = ResolversParentTypes['Job']> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1572,6 +1678,9 @@ export type Resolvers<ContextType = Context> = {
   SharedNeuron?: SharedNeuronResolvers<ContextType>;
   HeadMean?: HeadMeanResolvers<ContextType>;
   Plot?: PlotResolvers<ContextType>;
+  TargetOutcome?: TargetOutcomeResolvers<ContextType>;
+  NeuronCoordinates?: NeuronCoordinatesResolvers<ContextType>;
+  Intervention?: InterventionResolvers<ContextType>;
   Job?: JobResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   Me?: MeResolvers<ContextType>;

@@ -15,7 +15,8 @@ import { loadProjections, PROJECTION_DEPTH } from '../projections.js';
 import { prepareTokens } from '../prompt-import.js';
 import { fromGlobalId, parsePage, toCursor, toGlobalId, MAX_PAGE_SIZE } from '../relay.js';
 
-function targetId(engine: Context['engine'], model: Model, target: AttributionTargetInput | null | undefined): number | null {
+/** The token id an AttributionTargetInput names; null: the model's top-1 prediction. Throws BAD_USER_INPUT / AttributionError. */
+export function targetId(engine: Context['engine'], model: Model, target: AttributionTargetInput | null | undefined): number | null {
   if (target == null) return null;
   if ((target.tokenId == null) === (target.text == null)) throw badInput('target', 'give target.tokenId or target.text, not both');
   if (target.tokenId != null) return target.tokenId;

@@ -4,6 +4,7 @@ import { Annotation, annotationMutations, annotationQueries, neuronAnnotationFie
 import { experimentQueries } from './experiments.js';
 import { attributionQueries, AttributionRunType, NeuronProjection, NeuronScoreType } from './attribution.js';
 import { healthQueries } from './health.js';
+import { interventionQueries } from './intervention.js';
 import { jobMutations, jobQueries, jobSubscriptions, JobType } from './jobs.js';
 import { NeuronHit, NeuronPageFields, neuronSearchQueries } from './neuron-search.js';
 import { ApiKey, keyMutations, keyQueries } from './keys.js';
@@ -16,7 +17,7 @@ import { DateTime } from './scalars.js';
 /** The resolver map handed to Apollo Server. */
 export const resolvers: Resolvers = {
   DateTime,
-  Query: { ...healthQueries, ...nodeQueries, ...modelQueries, ...promptQueries, ...keyQueries, ...annotationQueries, ...attributionQueries, ...neuronSearchQueries, ...experimentQueries, ...jobQueries },
+  Query: { ...healthQueries, ...nodeQueries, ...modelQueries, ...promptQueries, ...keyQueries, ...annotationQueries, ...attributionQueries, ...neuronSearchQueries, ...experimentQueries, ...jobQueries, ...interventionQueries },
   Mutation: { ...promptMutations, ...keyMutations, ...annotationMutations, ...modelMutations, ...jobMutations },
   Subscription: jobSubscriptions,
   Node,

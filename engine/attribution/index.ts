@@ -9,7 +9,7 @@ export { METHODS, parseMethod, type MethodName } from './baselines.js';
 export { disposeProjector, type AttributionModel } from './context.js';
 export { ablationMasks, intervene, targetStats, type InterventionResult, type TargetStats } from './intervention.js';
 export { QUERY_GUARD } from './query-neurons.js';
-export { targetFromText } from './target.js';
+export { checkTargetId, targetFromText } from './target.js';
 export {
   bulkProject, bulkProjectLayer, projectNeuron, subvalue, type LayerProjection, type NeuronKind, type NeuronProjection, type NeuronRef,
 } from './vocab-projection.js';

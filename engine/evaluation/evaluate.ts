@@ -9,7 +9,7 @@ import type { LoadedModel } from '../forward/loaded-model.js';
 import { EvaluationError } from './evaluation-error.js';
 import type { FilterReport, PreparedSentence } from './filter.js';
 import { ablationMetrics, type AblationMetrics } from './metrics.js';
-import { hashSeed, sampleDistinct, uniformStream } from './seeded.js';
+import { randomNeurons } from './seeded.js';
 import { compactAttribution, type SentenceAttribution } from './sentence-attribution.js';
 
 export interface EvaluateOptions {
@@ -82,12 +82,7 @@ function distinctAttention(list: AttributionResult['attentionNeurons']): Ablatio
 
 /** Random FFN and attention parameters of the given counts, seeded by (seed, sentence, name). */
 function randomLike(model: LoadedModel, like: { ffn: { length: number }; attention: { length: number } }, seed: number, sentenceId: string, name: string): Ablation {
-  const { nLayers: L, dMlp, nHeads: H, dHead: dh } = model.config;
-  const next = uniformStream(hashSeed(seed, `${sentenceId}\u0000${name}`));
-  const ffn = sampleDistinct(next, L * dMlp, like.ffn.length).map((i) => ({ layer: Math.floor(i / dMlp), neuron: i % dMlp }));
-  const attention = sampleDistinct(next, L * H * dh, like.attention.length)
-    .map((i) => ({ layer: Math.floor(i / (H * dh)), head: Math.floor((i % (H * dh)) / dh), dim: i % dh }));
-  return { ffn, attention };
+  return randomNeurons(model.config, { ffn: like.ffn.length, attention: like.attention.length }, seed, `${sentenceId}\u0000${name}`);
 }
 
 async function ablate(model: LoadedModel, s: PreparedSentence, a: Ablation): Promise<TargetStats> {

@@ -8,7 +8,7 @@ export {
   evaluateSentences, type ConditionKind, type ConditionResult, type EvaluateOptions, type EvaluationReport, type SentenceResult,
 } from './evaluate.js';
 export { compactAttribution, type SentenceAttribution } from './sentence-attribution.js';
-export { hashSeed, sampleDistinct, uniformStream } from './seeded.js';
+export { hashSeed, randomNeurons, sampleDistinct, uniformStream, type RandomNeurons } from './seeded.js';
 export {
   knowledgeMap, knowledgeMaps, mergedValueNeurons, sharedHeads, type KnowledgeMap, type MapLayer, type MapOptions, type SharedHead, type SharedNeuron,
 } from './knowledge-map.js';

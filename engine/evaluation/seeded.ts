@@ -1,5 +1,6 @@
 // Reproducible random draws for the control ablations: a 32-bit FNV-1a hash of a label seeds a
 // mulberry32 stream, so a sentence's control neurons depend on (seed, sentence id, condition) only.
+import type { ModelConfig } from '../types.js';
 
 /** FNV-1a hash of `text` mixed with `seed` (uint32). */
 export function hashSeed(seed: number, text: string): number {
@@ -46,4 +47,23 @@ export function sampleDistinct(next: () => number, n: number, count: number): nu
     }
   }
   return out;
+}
+
+/** FFN neurons and attention neurons (W_O rows) drawn for a random control. */
+export interface RandomNeurons {
+  readonly ffn: { layer: number; neuron: number }[];
+  readonly attention: { layer: number; head: number; dim: number }[];
+}
+
+/**
+ * `counts.ffn` distinct FFN neurons and `counts.attention` distinct attention neurons drawn
+ * uniformly over the whole model, from one stream seeded by (seed, label).
+ */
+export function randomNeurons(config: ModelConfig, counts: { readonly ffn: number; readonly attention: number }, seed: number, label: string): RandomNeurons {
+  const { nLayers: L, dMlp, nHeads: H, dHead: dh } = config;
+  const next = uniformStream(hashSeed(seed, label));
+  const ffn = sampleDistinct(next, L * dMlp, counts.ffn).map((i) => ({ layer: Math.floor(i / dMlp), neuron: i % dMlp }));
+  const attention = sampleDistinct(next, L * H * dh, counts.attention)
+    .map((i) => ({ layer: Math.floor(i / (H * dh)), head: Math.floor((i % (H * dh)) / dh), dim: i % dh }));
+  return { ffn, attention };
 }
