@@ -1,18 +1,16 @@
 // On-demand attribution over real HTTP on the knowledge model: computed once under concurrency
 // (one server and two servers sharing the database), cached by key, written atomically, paged best
 // first, and nested neuron queries with projections and annotations in a bounded number of SQL queries.
-import path from 'node:path';
 import pg from 'pg';
 import { attributionServiceFor } from '../../api/attribution-service.js';
-import { bootstrapKnowledgeModel } from '../../api/bootstrap.js';
-import { PROJECT_ROOT } from '../../api/config.js';
 import { EngineService } from '../../api/engine-service.js';
-import type { Logger } from '../../api/logger.js';
 import { toGlobalId } from '../../api/relay.js';
 import { attribute, loadModel } from '../../engine/index.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { startKnowledgeApi, type KnowledgeApi } from '../support/knowledge-api.js';
+import type { TestDatabase } from '../support/test-database.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
+let api: KnowledgeApi;
 let db: TestDatabase;
 let server: TestServer;
 let server2: TestServer;
@@ -21,26 +19,21 @@ let engine2: EngineService;
 let modelDir: string;
 let modelId: number;
 const queries: string[] = [];
-const quiet: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
 beforeAll(async () => {
-  db = await createTestDatabase({ onQuery: (sql) => queries.push(sql) });
-  engine = new EngineService({ memoryBytes: 512 * 1024 * 1024 });
-  engine2 = new EngineService({ memoryBytes: 512 * 1024 * 1024 });
-  server = await startTestServer(db.prisma, { engine });
+  api = await startKnowledgeApi({ prisma: { onQuery: (sql) => queries.push(sql) } });
+  ({ db, server, engine } = api);
   // A second server with its own engine and cache service: another process as far as the work goes.
+  engine2 = new EngineService({ memoryBytes: 512 * 1024 * 1024 });
   server2 = await startTestServer(db.prisma, { engine: engine2 });
-  const boot = await bootstrapKnowledgeModel(db.prisma, engine, quiet, path.join(PROJECT_ROOT, '.cache'));
-  modelDir = boot.model.sourcePath;
-  modelId = boot.model.id;
+  modelDir = api.model.sourcePath;
+  modelId = api.model.id;
 }, 120_000);
 
 afterAll(async () => {
-  await server?.stop();
   await server2?.stop();
-  await engine?.close();
   await engine2?.close();
-  await db?.drop();
+  await api?.close();
 });
 
 const RUN = `query($p: ID!, $t: AttributionTargetInput) { attribution(promptId: $p, target: $t) {

@@ -1,46 +1,33 @@
 // Evaluations as jobs: `evaluate` queues the paper's ablation comparison on pg-boss, a worker runs it
 // over the model's stored prompts, and the stored report equals the engine run directly on the same
 // sentences; bad input is refused before anything is queued.
-import path from 'node:path';
 import { createApiKey } from '../../api/auth/api-keys.js';
-import { bootstrapKnowledgeModel } from '../../api/bootstrap.js';
-import { PROJECT_ROOT } from '../../api/config.js';
-import { EngineService } from '../../api/engine-service.js';
-import { JobQueue } from '../../api/jobs.js';
-import type { Logger } from '../../api/logger.js';
-import { fromGlobalId, toGlobalId } from '../../api/relay.js';
+import type { EngineService } from '../../api/engine-service.js';
+import { fromGlobalId } from '../../api/relay.js';
 import { evaluateSentences, filterDataset, firstPerType, parseMethod, type ConditionResult } from '../../engine/index.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { startKnowledgeApi, type KnowledgeApi } from '../support/knowledge-api.js';
+import type { TestDatabase } from '../support/test-database.js';
+import type { TestServer } from '../support/test-server.js';
 
 let db: TestDatabase;
 let server: TestServer;
 let engine: EngineService;
-let jobs: JobQueue;
+let api: KnowledgeApi;
 let model: string;
 let modelId: number;
 let annotator: Record<string, string>;
-const quiet: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 // Small sizes for a 4-layer model: the paper's 1000 query neurons would be a quarter of its FFN.
 const SETTINGS = { knowledgeType: 'language', perType: 2, k: 2, methods: ['a', 'e'], valueAttention: 5, valueFfn: 2, queryNeurons: 22, seed: 7 };
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  engine = new EngineService({ memoryBytes: 512 * 1024 * 1024 });
-  jobs = await JobQueue.start(db.prisma, { url: db.url, expireSeconds: 600, retryLimit: 1, log: quiet, maintenanceSeconds: 1 });
-  await jobs.work(engine);
-  server = await startTestServer(db.prisma, { engine, jobs });
-  const boot = await bootstrapKnowledgeModel(db.prisma, engine, quiet, path.join(PROJECT_ROOT, '.cache'));
-  modelId = boot.model.id;
-  model = toGlobalId('Model', modelId);
+  api = await startKnowledgeApi({ jobs: { expireSeconds: 600, retryLimit: 1 } });
+  ({ db, server, engine, modelId: model } = api);
+  modelId = api.model.id;
   annotator = { authorization: `Bearer ${(await createApiKey(db.prisma, 'ann', 'ANNOTATOR')).key}` };
 }, 300_000);
 
 afterAll(async () => {
-  await server?.stop();
-  await jobs?.stop();
-  await engine?.close();
-  await db?.drop();
+  await api?.close();
 });
 
 const EVALUATE = 'mutation($i: EvaluationInput!) { evaluate(input: $i) { id kind status } }';

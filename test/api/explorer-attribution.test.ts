@@ -4,30 +4,23 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { bootstrapKnowledgeModel } from '../../api/bootstrap.js';
 import { PROJECT_ROOT } from '../../api/config.js';
-import { EngineService } from '../../api/engine-service.js';
-import type { Logger } from '../../api/logger.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { startKnowledgeApi, type KnowledgeApi } from '../support/knowledge-api.js';
+import type { TestServer } from '../support/test-server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`test/api/explorer-attribution.test.ts skipped: ${CHROMIUM} is missing (apt-get update && apt-get install -y chromium)`);
 const describeWithChromium = haveChromium ? describe : describe.skip;
-const quiet: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
 describeWithChromium('explorer attribution view', () => {
-  let db: TestDatabase;
-  let engine: EngineService;
+  let api: KnowledgeApi;
   let server: TestServer;
   let browser: Browser;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    engine = new EngineService({ memoryBytes: 512 * 1024 * 1024 });
-    server = await startTestServer(db.prisma, { engine });
-    await bootstrapKnowledgeModel(db.prisma, engine, quiet, path.join(PROJECT_ROOT, '.cache'));
+    api = await startKnowledgeApi();
+    server = api.server;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -36,9 +29,7 @@ describeWithChromium('explorer attribution view', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await server?.stop();
-    await engine?.close();
-    await db?.drop();
+    await api?.close();
   });
 
   it('shows the attribution of a picked prompt as tables of top neurons', async () => {

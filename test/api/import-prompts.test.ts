@@ -8,35 +8,29 @@ import path from 'node:path';
 import { createApiKey } from '../../api/auth/api-keys.js';
 import { bootstrapKnowledgeModel } from '../../api/bootstrap.js';
 import { PROJECT_ROOT } from '../../api/config.js';
-import { EngineService } from '../../api/engine-service.js';
-import type { Logger } from '../../api/logger.js';
-import { toGlobalId } from '../../api/relay.js';
+import type { EngineService } from '../../api/engine-service.js';
 import { TextTokenizer } from '../../engine/index.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { quietLogger as quiet, startKnowledgeApi, type KnowledgeApi } from '../support/knowledge-api.js';
+import type { TestDatabase } from '../support/test-database.js';
+import type { TestServer } from '../support/test-server.js';
 
+let api: KnowledgeApi;
 let db: TestDatabase;
 let server: TestServer;
 let engine: EngineService;
 let annotator: Record<string, string>;
 let modelId: string;
 let modelDir: string;
-const quiet: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  engine = new EngineService({ memoryBytes: 256 * 1024 * 1024 });
-  server = await startTestServer(db.prisma, { engine });
+  api = await startKnowledgeApi();
+  ({ db, server, engine, modelId } = api);
+  modelDir = api.model.sourcePath;
   annotator = { authorization: `Bearer ${(await createApiKey(db.prisma, 'ann', 'ANNOTATOR')).key}` };
-  const first = await bootstrapKnowledgeModel(db.prisma, engine, quiet, path.join(PROJECT_ROOT, '.cache'));
-  modelId = toGlobalId('Model', first.model.id);
-  modelDir = first.model.sourcePath;
 }, 120_000);
 
 afterAll(async () => {
-  await server?.stop();
-  await engine?.close();
-  await db?.drop();
+  await api?.close();
 });
 
 it('bootstrap registers the knowledge model and imports its dataset once', async () => {

@@ -1,35 +1,27 @@
 // Query.intervention over real HTTP on the knowledge model: ablating a run's best value neurons
 // (and stored neurons by id) against the engine's own intervene() on the same coordinates, the
 // seeded random control, and every bad input by kind.
-import path from 'node:path';
-import { bootstrapKnowledgeModel } from '../../api/bootstrap.js';
-import { PROJECT_ROOT } from '../../api/config.js';
-import { EngineService } from '../../api/engine-service.js';
-import type { Logger } from '../../api/logger.js';
 import { toGlobalId } from '../../api/relay.js';
 import { intervene, loadModel, type LoadedModel } from '../../engine/index.js';
 import { expectClose } from '../engine/helpers.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { startKnowledgeApi, type KnowledgeApi } from '../support/knowledge-api.js';
+import type { TestDatabase } from '../support/test-database.js';
+import type { TestServer } from '../support/test-server.js';
 
+let api: KnowledgeApi;
 let db: TestDatabase;
 let server: TestServer;
-let engine: EngineService;
 let model: LoadedModel;
 let promptId: string;
 let promptTokens: number[];
 let runId: string;
-const quiet: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-
 interface Coordinates { kind: 'FFN' | 'ATTENTION'; layer: number; head: number | null; index: number }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  engine = new EngineService({ memoryBytes: 512 * 1024 * 1024 });
-  server = await startTestServer(db.prisma, { engine });
-  const boot = await bootstrapKnowledgeModel(db.prisma, engine, quiet, path.join(PROJECT_ROOT, '.cache'));
-  model = await loadModel(boot.model.sourcePath);
-  const prompt = await db.prisma.prompt.findFirstOrThrow({ where: { modelId: boot.model.id, knowledgeType: { name: 'language' } }, orderBy: { id: 'asc' } });
+  api = await startKnowledgeApi();
+  ({ db, server } = api);
+  model = await loadModel(api.model.sourcePath);
+  const prompt = await db.prisma.prompt.findFirstOrThrow({ where: { modelId: api.model.id, knowledgeType: { name: 'language' } }, orderBy: { id: 'asc' } });
   promptId = toGlobalId('Prompt', prompt.id);
   promptTokens = prompt.tokenIds;
   const run = await server.graphql('query($p: ID!) { attribution(promptId: $p) { id status } }', { p: promptId });
@@ -39,9 +31,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await model?.dispose();
-  await server?.stop();
-  await engine?.close();
-  await db?.drop();
+  await api?.close();
 });
 
 const INTERVENTION = `query($p: ID!, $a: AblationInput!, $c: Boolean, $s: Int, $t: AttributionTargetInput) {

@@ -1,28 +1,20 @@
 // Neuron search and the neuron page over real HTTP on the knowledge model, checked against
 // statistics recomputed in JS from the stored scores and against the model's planted neurons.
-import path from 'node:path';
-import { bootstrapKnowledgeModel } from '../../api/bootstrap.js';
-import { PROJECT_ROOT } from '../../api/config.js';
-import { EngineService } from '../../api/engine-service.js';
-import type { Logger } from '../../api/logger.js';
 import { toGlobalId } from '../../api/relay.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { startKnowledgeApi, type KnowledgeApi } from '../support/knowledge-api.js';
+import type { TestDatabase } from '../support/test-database.js';
+import type { TestServer } from '../support/test-server.js';
 
+let api: KnowledgeApi;
 let db: TestDatabase;
 let server: TestServer;
-let engine: EngineService;
 let model: string;
-const quiet: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  engine = new EngineService({ memoryBytes: 512 * 1024 * 1024 });
-  server = await startTestServer(db.prisma, { engine });
-  const boot = await bootstrapKnowledgeModel(db.prisma, engine, quiet, path.join(PROJECT_ROOT, '.cache'));
-  model = toGlobalId('Model', boot.model.id);
+  api = await startKnowledgeApi();
+  ({ db, server, modelId: model } = api);
   // Two "language" prompts about France (planted value neuron L3 N715) and one "capital" prompt.
-  const prompts = await db.prisma.prompt.findMany({ where: { modelId: boot.model.id }, orderBy: { id: 'asc' }, include: { knowledgeType: true } });
+  const prompts = await db.prisma.prompt.findMany({ where: { modelId: api.model.id }, orderBy: { id: 'asc' }, include: { knowledgeType: true } });
   const chosen = [...prompts.filter((p) => p.knowledgeType?.name === 'language').slice(0, 2), prompts.find((p) => p.knowledgeType?.name === 'capital')];
   for (const p of chosen) {
     const res = await server.graphql(`query($p: ID!) { attribution(promptId: $p) { ffnNeurons(first: 20) { edges { node { neuron { projection(first: 1) { tokenId } } } } } } }`,
@@ -32,9 +24,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await server?.stop();
-  await engine?.close();
-  await db?.drop();
+  await api?.close();
 });
 
 const SEARCH = `query($m: ID!, $f: NeuronFilter, $o: NeuronOrder, $first: Int, $after: String) {

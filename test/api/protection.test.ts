@@ -4,10 +4,10 @@
 import { getIntrospectionQuery } from 'graphql';
 import { createApiKey } from '../../api/auth/api-keys.js';
 import { JobQueue } from '../../api/jobs.js';
-import type { Logger } from '../../api/logger.js';
 import { toGlobalId } from '../../api/relay.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
+import { quietLogger as quiet } from '../support/quiet-logger.js';
 
 let db: TestDatabase;
 let server: TestServer;
@@ -123,8 +123,7 @@ describe('page size and batching', () => {
 });
 
 describe('batch size', () => {
-  const quiet: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-
+  
   it('EXPECTED FAILURE: attributeBatch over the configured maxBatchSize is BAD_USER_INPUT; at the limit it is queued', async () => {
     const jobs = await JobQueue.start(db.prisma, { url: db.url, expireSeconds: 30, retryLimit: 0, log: quiet });
     const limited = await startTestServer(db.prisma, { jobs, maxBatchSize: 2 });

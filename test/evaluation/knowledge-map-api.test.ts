@@ -1,34 +1,26 @@
 // knowledgeMap / knowledgeMapPlot over real HTTP on the knowledge model: the map of stored runs
 // equals aggregates computed by direct SQL over the same rows; plots validate and render.
-import path from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
-import { bootstrapKnowledgeModel } from '../../api/bootstrap.js';
-import { PROJECT_ROOT } from '../../api/config.js';
-import { EngineService } from '../../api/engine-service.js';
-import type { Logger } from '../../api/logger.js';
 import { vegaLiteSchemaErrors } from '../../api/plots/index.js';
 import { toGlobalId } from '../../api/relay.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { startKnowledgeApi, type KnowledgeApi } from '../support/knowledge-api.js';
+import type { TestDatabase } from '../support/test-database.js';
+import type { TestServer } from '../support/test-server.js';
 
 let db: TestDatabase;
 let server: TestServer;
-let engine: EngineService;
+let api: KnowledgeApi;
 let modelId: number;
 let model: string;
-const quiet: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 const TOP = 50;
 
 beforeAll(async () => {
   // Compile the schema validator first: a long pause between requests lets the server close the
   // client's idle keep-alive socket under it.
   vegaLiteSchemaErrors({});
-  db = await createTestDatabase();
-  engine = new EngineService({ memoryBytes: 512 * 1024 * 1024 });
-  server = await startTestServer(db.prisma, { engine });
-  const boot = await bootstrapKnowledgeModel(db.prisma, engine, quiet, path.join(PROJECT_ROOT, '.cache'));
-  modelId = boot.model.id;
-  model = toGlobalId('Model', modelId);
+  api = await startKnowledgeApi();
+  ({ db, server, modelId: model } = api);
+  modelId = api.model.id;
   const prompts = await db.prisma.prompt.findMany({ where: { modelId, knowledgeType: { name: 'language' } }, orderBy: { id: 'asc' }, take: 3 });
   for (const p of prompts) {
     const res = await server.graphql('query($p: ID!) { attribution(promptId: $p) { id } }', { p: toGlobalId('Prompt', p.id) });
@@ -37,9 +29,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await server?.stop();
-  await engine?.close();
-  await db?.drop();
+  await api?.close();
 });
 
 const MAP = `query($m: ID!, $t: String!, $top: Int) { knowledgeMap(model: $m, knowledgeType: $t, top: $top) {
