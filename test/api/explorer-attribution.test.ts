@@ -54,8 +54,20 @@ describeWithChromium('explorer attribution view', () => {
     const dir = path.join(PROJECT_ROOT, '.cache', 'screenshots');
     await mkdir(dir, { recursive: true });
     await page.screenshot({ path: path.join(dir, 'explorer-attribution.png'), fullPage: true });
+    // The run's "ablate" action: its top 10 FFN and attention value neurons zeroed, next to a random control.
+    await page.locator('[data-field="attribution"] button.ablate').click();
+    const ablated = page.locator('[data-field="intervention"] [data-field="neurons"] table');
+    await ablated.waitFor({ timeout: 60_000 });
+    expect(await page.locator('#errors').textContent()).toBe('');
+    expect(await ablated.locator('tbody tr').count()).toBe(20);
+    const kv = async (key: string) => Number(await page.locator('[data-field="intervention"] > table.kv tr', { has: page.locator('th', { hasText: new RegExp(`^${key.replace('.', '\\.')}$`) }) }).locator('td').textContent());
+    const [before, after, control] = [await kv('target.prob'), await kv('after.prob'), await kv('control.prob')];
+    expect(before).toBeGreaterThan(0.5);
+    expect(after).toBeLessThan(before / 10);
+    expect(control).toBeGreaterThan(after);
+    await page.screenshot({ path: path.join(dir, 'explorer-intervention.png'), fullPage: true });
     // A neuron row opens the neuron: its vocabulary projection (top and bottom tokens) and annotations.
-    await ffn.locator('button.neuron').first().click();
+    await ablated.locator('button.neuron').first().click();
     await page.locator('[data-field="top"] table').waitFor({ timeout: 30_000 });
     expect(await page.locator('[data-field="top"] tbody tr').count()).toBe(10);
     expect(await page.locator('[data-field="bottom"] tbody tr').count()).toBe(10);

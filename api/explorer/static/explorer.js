@@ -74,6 +74,10 @@ function rowActions(row) {
   if (own?.type === 'Prompt' && schema.queryFields.has('attribution')) {
     actions.push(el('button', { type: 'button', class: 'attribution', onclick: () => showAttribution(row.id) }, 'attribution'));
   }
+  // A finished run can be checked by ablation: its best value neurons zeroed, against a random control.
+  if (own?.type === 'AttributionRun' && row.status === 'SUCCEEDED' && row.prompt?.id && schema.queryFields.has('intervention')) {
+    actions.push(el('button', { type: 'button', class: 'ablate', onclick: () => showIntervention(row.prompt.id, row.id) }, `ablate top ${ABLATE_TOP}`));
+  }
   // A neuron row, or a row about a neuron (a score, an annotation), links to the neuron.
   const neuronId = own?.type === 'Neuron' ? row.id : decodeGlobalId(row.neuron?.id ?? '')?.type === 'Neuron' ? row.neuron.id : null;
   if (neuronId !== null) {
@@ -253,6 +257,8 @@ async function showNeuron(id) {
 function attributionQuery() {
   const have = schema.types.get('AttributionRun') ?? new Set();
   const wanted = [
+    ['id', 'id'],
+    ['prompt', 'prompt { id }'],
     ['status', 'status'],
     ['target', 'target { text prob logProb rank }'],
     ['topPredictions', 'topPredictions { text prob }'],
@@ -274,6 +280,23 @@ function setEditor(query, variables = {}) {
 async function runPreset(name, variables) {
   const preset = PRESETS[name];
   setEditor(preset.query, variables ?? preset.variables ?? {});
+  await run();
+}
+
+/** FFN and attention value neurons an "ablate" action zeroes. */
+const ABLATE_TOP = 10;
+
+/** The intervention of a run: its top value neurons zeroed, next to a random control of the same size. */
+async function showIntervention(promptId, runId) {
+  setEditor(`query Intervention($promptId: ID!, $run: ID!, $top: Int!) {
+  intervention(promptId: $promptId, ablate: { run: $run, topFfn: $top, topAttention: $top }) {
+    target { text prob logProb rank }
+    after { prob logProb rank }
+    logProbChange
+    control { prob logProb rank }
+    neurons { id kind layer head index }
+  }
+}`, { promptId, run: runId, top: ABLATE_TOP });
   await run();
 }
 
