@@ -198,6 +198,14 @@ export class JobQueue {
     return requeued;
   }
 
+  /** Workers whose last heartbeat is at most STALE_BEATS heartbeats old. */
+  async liveWorkers(): Promise<number> {
+    const staleSeconds = STALE_BEATS * (this.options.heartbeatSeconds ?? 10);
+    const [row] = await this.prisma.$queryRaw<{ live: number }[]>`
+      SELECT count(*)::int AS live FROM "Worker" WHERE "heartbeatAt" >= (now() AT TIME ZONE 'UTC') - make_interval(secs => ${staleSeconds})`;
+    return row?.live ?? 0;
+  }
+
   /** Marks the placeholder run an on-demand request returned as FAILED (the job will not run again). */
   private async failPendingRun(payload: unknown, message: string): Promise<void> {
     const pending = (payload as { pendingRunId?: number }).pendingRunId;

@@ -39,6 +39,11 @@ export type Health = {
   database: Scalars['String']['output'];
   /** Engine status, e.g. "ready" or "not loaded". */
   engine: Scalars['String']['output'];
+  /**
+   * Job worker processes (npm run worker, or servers with in-process workers) whose last heartbeat
+   * is recent; 0 means queued jobs will not run. Null when this server has no job queue.
+   */
+  workers?: Maybe<Scalars['Int']['output']>;
 };
 
 export type Query = {
@@ -1132,8 +1137,8 @@ export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Health: ResolverTypeWrapper<Health>;
-  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Annotation: ResolverTypeWrapper<AnnotationRow>;
   AnnotationRevision: ResolverTypeWrapper<AnnotationRevisionRow>;
@@ -1209,8 +1214,8 @@ export type ResolversParentTypes = {
   Boolean: Scalars['Boolean']['output'];
   String: Scalars['String']['output'];
   Health: Health;
-  Query: Record<PropertyKey, never>;
   Int: Scalars['Int']['output'];
+  Query: Record<PropertyKey, never>;
   Mutation: Record<PropertyKey, never>;
   Annotation: AnnotationRow;
   AnnotationRevision: AnnotationRevisionRow;
@@ -1286,6 +1291,7 @@ export type PageInfoResolvers<ContextType = Context, ParentType extends Resolver
 export type HealthResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Health'] = ResolversParentTypes['Health']> = {
   database?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   engine?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  workers?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
 };
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {

@@ -35,7 +35,7 @@ beforeAll(async () => {
   writeRandomCheckpoint(path.join(root, 'tiny'), { ...PRESETS['tiny-gpt2'], seed: 3 });
   db = await createTestDatabase();
   engine = new EngineService({ memoryBytes: 64 * 1024 * 1024 });
-  jobs = await JobQueue.start(db.prisma, { url: db.url, expireSeconds: EXPIRE_SECONDS, retryLimit: 3, log: quiet, maintenanceSeconds: 1 });
+  jobs = await JobQueue.start(db.prisma, { url: db.url, expireSeconds: EXPIRE_SECONDS, retryLimit: 3, heartbeatSeconds: HEARTBEAT_SECONDS, log: quiet, maintenanceSeconds: 1 });
   server = await startTestServer(db.prisma, { engine, modelRoots: [root], jobs });
   admin = { authorization: `Bearer ${(await createApiKey(db.prisma, 'admin', 'ADMIN')).key}` };
 }, 60_000);
@@ -187,6 +187,7 @@ it('a worker on another host that stops beating: its job is left alone while it 
       await db.prisma.$executeRaw`UPDATE "Worker" SET "heartbeatAt" = now() AT TIME ZONE 'UTC' WHERE "id" = 'remote'`;
     }
     expect(await db.prisma.job.findUniqueOrThrow({ where: { id: jobId } })).toMatchObject({ status: 'RUNNING', workerId: 'remote', attempts: 1 });
+    expect((await server.graphql('{ health { workers } }')).body.data.health.workers).toBe(2);
     // Silent for longer than STALE_BEATS heartbeats.
     await db.prisma.$executeRaw`UPDATE "Worker" SET "heartbeatAt" = (now() AT TIME ZONE 'UTC') - interval '1 minute' WHERE "id" = 'remote'`;
     const done = await waitFor('the job to finish on the local worker', async () => {
@@ -195,6 +196,7 @@ it('a worker on another host that stops beating: its job is left alone while it 
     }, 60_000);
     expect(done).toMatchObject({ status: 'SUCCEEDED', attempts: 2, workerId: null });
     expect(await db.prisma.worker.count({ where: { id: 'remote' } })).toBe(0);
+    expect((await server.graphql('{ health { workers } }')).body.data.health.workers).toBe(1);
     expect(await db.prisma.attributionRun.count({ where: { promptId: { in: prompts.map((p) => p.id) } } })).toBe(3);
   } finally {
     local.kill('SIGTERM');
@@ -202,6 +204,7 @@ it('a worker on another host that stops beating: its job is left alone while it 
   }
   // SIGTERM deregistered the local worker.
   expect(await db.prisma.worker.count()).toBe(0);
+  expect((await server.graphql('{ health { workers } }')).body.data.health.workers).toBe(0);
 }, 120_000);
 
 it('attribution on a model not loaded returns a PENDING run with a job; the worker completes it, then the cache answers', async () => {
