@@ -720,8 +720,8 @@ export type JobStatus =
   | 'CANCELLED';
 
 /**
- * Background work on the PostgreSQL-backed queue (pg-boss): batch attribution or projection
- * indexing. A job whose worker dies is retried; its work is never stored twice.
+ * Background work on the PostgreSQL-backed queue (pg-boss): batch attribution, projection indexing
+ * or an evaluation (`kind`). A job whose worker dies is retried; its work is never stored twice.
  */
 export type Job = Node & {
   __typename?: 'Job';
@@ -942,8 +942,8 @@ export type NeuronKind =
   | 'ATTENTION';
 
 /**
- * One neuron of a model: an FFN neuron (layer, index) or an attention neuron (layer, head, index).
- * Minimal type from the annotations change; the neuron search change adds projections and statistics.
+ * One neuron of a model: an FFN neuron (layer, index: row `index` of W_out) or an attention neuron
+ * (layer, head, index: dimension `index` of the head's output, row head * dHead + index of W_O).
  */
 export type Neuron = Node & {
   __typename?: 'Neuron';
@@ -968,8 +968,8 @@ export type Neuron = Node & {
 
 
 /**
- * One neuron of a model: an FFN neuron (layer, index) or an attention neuron (layer, head, index).
- * Minimal type from the annotations change; the neuron search change adds projections and statistics.
+ * One neuron of a model: an FFN neuron (layer, index: row `index` of W_out) or an attention neuron
+ * (layer, head, index: dimension `index` of the head's output, row head * dHead + index of W_O).
  */
 export type NeuronProjectionArgs = {
   side?: InputMaybe<ProjectionSide>;
@@ -978,8 +978,8 @@ export type NeuronProjectionArgs = {
 
 
 /**
- * One neuron of a model: an FFN neuron (layer, index) or an attention neuron (layer, head, index).
- * Minimal type from the annotations change; the neuron search change adds projections and statistics.
+ * One neuron of a model: an FFN neuron (layer, index: row `index` of W_out) or an attention neuron
+ * (layer, head, index: dimension `index` of the head's output, row head * dHead + index of W_O).
  */
 export type NeuronTopPromptsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
