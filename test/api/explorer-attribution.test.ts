@@ -73,6 +73,33 @@ describeWithChromium('explorer attribution view', () => {
     expect(await page.locator('[data-field="bottom"] tbody tr').count()).toBe(10);
     expect(await page.locator('#errors').textContent()).toBe('');
     await page.screenshot({ path: path.join(dir, 'explorer-neuron.png'), fullPage: true });
+
+    // Neuron search: the neuron's own top token finds it (its projection was stored when shown) ...
+    const kvOf = async (field: string, key: string) => page.locator(`[data-field="${field}"] > table.kv tr`, { has: page.locator('th', { hasText: new RegExp(`^${key}$`) }) }).locator('td').textContent();
+    const [layer, index] = [await kvOf('neuron', 'layer'), await kvOf('neuron', 'index')];
+    const token = await page.locator('[data-field="top"] tbody tr').first().locator('td').nth(1).textContent();
+    const hits = page.locator('[data-field="neurons"] table');
+    const columnsOf = async () => page.locator('[data-field="neurons"] thead th').allTextContents();
+    await page.fill('#neuron-token', token ?? '');
+    await page.fill('#neuron-type', '');
+    await page.click('#find-neurons');
+    await hits.waitFor({ timeout: 30_000 });
+    expect(await page.locator('#errors').textContent()).toBe('');
+    let columns = await columnsOf();
+    const rows = await hits.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '')));
+    expect(rows.some((r) => r[columns.indexOf('neuron.layer')] === layer && r[columns.indexOf('neuron.index')] === index)).toBe(true);
+    // ... and a knowledge type lists the neurons of its stored runs, with their statistics.
+    await page.fill('#neuron-token', '');
+    await page.fill('#neuron-type', 'capital');
+    await page.click('#find-neurons');
+    await page.locator('[data-field="neurons"] thead th', { hasText: 'promptCount' }).waitFor({ timeout: 30_000 });
+    columns = await columnsOf();
+    const counts = (await hits.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.querySelectorAll('td')))).length;
+    expect(counts).toBe(20);
+    const promptCounts = (await hits.locator(`tbody tr td:nth-child(${columns.indexOf('promptCount') + 1})`).allTextContents()).map(Number);
+    expect(promptCounts.every((n) => n >= 1)).toBe(true);
+    expect(promptCounts).toEqual([...promptCounts].sort((x, y) => y - x));
+    await page.screenshot({ path: path.join(dir, 'explorer-neuron-search.png'), fullPage: true });
     expect(problems).toEqual([]);
   }, 120_000);
 });

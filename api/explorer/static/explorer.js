@@ -312,6 +312,31 @@ async function listPrompts() {
   await runPreset('prompts', { first: 50, filter });
 }
 
+/**
+ * Neuron search on the picked model: by the token a neuron writes (vocabulary projection, best
+ * logit first) and/or by a knowledge type (statistics over its stored runs, most prompts first).
+ */
+async function findNeurons() {
+  const model = $('model-select').value;
+  const token = $('neuron-token').value;
+  const knowledgeType = $('neuron-type').value.trim();
+  if (model === '' || (token.trim() === '' && knowledgeType === '')) {
+    showResponse({ errors: [{ message: 'pick a model, then give a token and/or a knowledge type', extensions: { code: 'EXPLORER' } }] });
+    return;
+  }
+  const filter = {};
+  if (token.trim() !== '') filter.projectsTo = /^\d+$/.test(token.trim()) ? { tokenId: Number(token.trim()) } : { text: token };
+  if (knowledgeType !== '') filter.knowledgeType = knowledgeType;
+  const orderBy = knowledgeType !== '' ? 'PROMPT_COUNT' : 'PROJECTION_LOGIT';
+  setEditor(`query Neurons($model: ID!, $filter: NeuronFilter, $orderBy: NeuronOrder, $first: Int, $after: String) {
+  neurons(model: $model, filter: $filter, orderBy: $orderBy, first: $first, after: $after) {
+    edges { node { projectionLogit promptCount occurrences meanScore neuron { id kind layer head index } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`, { model, filter, orderBy, first: 20 });
+  await run();
+}
+
 async function loadSchema() {
   const response = await gql('{ __schema { queryType { fields { name description args { name } } } types { name kind fields { name } } } }');
   const root = response.data?.__schema;
@@ -325,6 +350,7 @@ async function loadSchema() {
     list.append(el('li', { title: field.description ?? '' }, `${field.name}${args}`));
   }
   $('attribution-hint').hidden = !schema.queryFields.has('attribution');
+  $('neuron-search').hidden = !schema.queryFields.has('neurons');
 }
 
 async function loadModels() {
@@ -363,6 +389,7 @@ function init() {
   $('show-json').addEventListener('change', () => { $('raw').hidden = !$('show-json').checked; });
   for (const button of document.querySelectorAll('[data-preset]')) button.addEventListener('click', () => void runPreset(button.dataset.preset));
   $('load-prompts').addEventListener('click', () => void listPrompts());
+  $('find-neurons').addEventListener('click', () => void findNeurons());
   document.body.dataset.ready = 'loading';
   void Promise.all([loadSchema(), loadModels(), refreshMe()]).finally(() => { document.body.dataset.ready = 'true'; });
 }
