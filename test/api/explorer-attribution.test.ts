@@ -86,17 +86,18 @@ describeWithChromium('explorer attribution view', () => {
     await hits.waitFor({ timeout: 30_000 });
     expect(await page.locator('#errors').textContent()).toBe('');
     let columns = await columnsOf();
-    const rows = await hits.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '')));
-    expect(rows.some((r) => r[columns.indexOf('neuron.layer')] === layer && r[columns.indexOf('neuron.index')] === index)).toBe(true);
+    const column = async (name: string) => hits.locator(`tbody tr td:nth-child(${columns.indexOf(name) + 1})`).allTextContents();
+    const [layers, indices] = [await column('neuron.layer'), await column('neuron.index')];
+    expect(layers.some((l, i) => l === layer && indices[i] === index)).toBe(true);
     // ... and a knowledge type lists the neurons of its stored runs, with their statistics.
     await page.fill('#neuron-token', '');
     await page.fill('#neuron-type', 'capital');
+    await page.evaluate('document.getElementById("results").replaceChildren()'); // so the wait below sees the new table
     await page.click('#find-neurons');
-    await page.locator('[data-field="neurons"] thead th', { hasText: 'promptCount' }).waitFor({ timeout: 30_000 });
+    await hits.waitFor({ timeout: 30_000 });
     columns = await columnsOf();
-    const counts = (await hits.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.querySelectorAll('td')))).length;
-    expect(counts).toBe(20);
-    const promptCounts = (await hits.locator(`tbody tr td:nth-child(${columns.indexOf('promptCount') + 1})`).allTextContents()).map(Number);
+    expect(await hits.locator('tbody tr').count()).toBe(20);
+    const promptCounts = (await column('promptCount')).map(Number);
     expect(promptCounts.every((n) => n >= 1)).toBe(true);
     expect(promptCounts).toEqual([...promptCounts].sort((x, y) => y - x));
     await page.screenshot({ path: path.join(dir, 'explorer-neuron-search.png'), fullPage: true });
