@@ -1,6 +1,6 @@
 // Benchmark of engine/attribution (prints one JSON object). Each case runs in its own child
 // process so its peak RSS is its own. Checkpoints are generated into .cache/bench/ on first use.
-// Usage: npm run bench -- attribution [--cases pruned,brute,large,bulk] [--top K] [--repeat N]
+// Usage: npm run bench -- attribution [--cases pruned,brute,large,bulk] [--top K] [--repeat N] [--tokens T]
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -67,12 +67,12 @@ async function timeAttribution(model: LoadedModel, ids: number[], top: number, e
   };
 }
 
-async function runCase(name: CaseName, top: number, repeat: number): Promise<Record<string, unknown>> {
+async function runCase(name: CaseName, top: number, repeat: number, tokens: number): Promise<Record<string, unknown>> {
   const shape = name === 'large' ? 'gpt2-large' : 'gpt2-small';
   const tLoad = performance.now();
   const model = await loadModel(benchCheckpoint(shape));
   const loadMs = performance.now() - tLoad;
-  const ids = promptIds(8, model.config.dVocab);
+  const ids = promptIds(tokens, model.config.dVocab);
   try {
     if (name === 'bulk') {
       await projectNeuron(model, { kind: 'ffn', layer: 0, neuron: 0 }, 20); // compiles the TopK session
@@ -80,7 +80,14 @@ async function runCase(name: CaseName, top: number, repeat: number): Promise<Rec
       const c0 = process.cpuUsage();
       const layers = await bulkProject(model, 'ffn', 20);
       const c = process.cpuUsage(c0);
-      return { shape, neurons: layers.length * model.config.dMlp, k: 20, ms: Math.round(performance.now() - t0), cpuMs: Math.round((c.user + c.system) / 1000), loadMs: Math.round(loadMs), note: 'after one single-neuron projection (session compiled)' };
+      const ms = Math.round(performance.now() - t0);
+      const t1 = performance.now();
+      await bulkProject(model, 'attention', 20);
+      const { nLayers, nHeads, dHead } = model.config;
+      return {
+        shape, neurons: layers.length * model.config.dMlp, k: 20, ms, cpuMs: Math.round((c.user + c.system) / 1000), loadMs: Math.round(loadMs),
+        attentionNeurons: nLayers * nHeads * dHead, attentionMs: Math.round(performance.now() - t1), note: 'after one single-neuron projection (session compiled)',
+      };
     }
     const res = await timeAttribution(model, ids, top, name === 'brute', name === 'brute' ? 1 : repeat);
     return { shape, top, promptTokens: ids.length, loadMs: Math.round(loadMs), ...res };
@@ -90,9 +97,9 @@ async function runCase(name: CaseName, top: number, repeat: number): Promise<Rec
   }
 }
 
-function child(name: CaseName, top: number, repeat: number): Record<string, unknown> {
+function child(name: CaseName, top: number, repeat: number, tokens: number): Record<string, unknown> {
   const script = fileURLToPath(import.meta.url);
-  const out = spawnSync(process.execPath, [...process.execArgv, script, '--child', name, '--top', String(top), '--repeat', String(repeat)],
+  const out = spawnSync(process.execPath, [...process.execArgv, script, '--child', name, '--top', String(top), '--repeat', String(repeat), '--tokens', String(tokens)],
     { encoding: 'utf8', maxBuffer: 1 << 28 });
   if (out.status !== 0) return { error: (out.stderr || `exit ${out.status}`).slice(-2000) };
   return JSON.parse(out.stdout.trim().split('\n').pop()!) as Record<string, unknown>; // the child prints one JSON line last
@@ -100,11 +107,15 @@ function child(name: CaseName, top: number, repeat: number): Record<string, unkn
 
 /** Runs the attribution benchmark (see the file header) and prints JSON. */
 export async function main(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { child: { type: 'string' }, cases: { type: 'string' }, top: { type: 'string' }, repeat: { type: 'string' } } });
+  const { values } = parseArgs({ args: argv, options: {
+    child: { type: 'string' }, cases: { type: 'string' }, top: { type: 'string' }, repeat: { type: 'string' }, tokens: { type: 'string' },
+  } });
   const top = Number(values.top ?? 300);
   const repeat = Number(values.repeat ?? 3);
+  const tokens = Number(values.tokens ?? 8);
+  if (!Number.isInteger(tokens) || tokens < 1 || tokens > 1024) throw new Error(`--tokens must be an integer in [1, 1024]: got ${values.tokens}`);
   if (values.child) {
-    const res = await runCase(values.child as CaseName, top, repeat); // a name this script passed itself
+    const res = await runCase(values.child as CaseName, top, repeat, tokens); // a name this script passed itself
     res.peakRssMB = Math.round(process.resourceUsage().maxRSS / 1024);
     process.stdout.write(`${JSON.stringify(res)}\n`);
     return;
@@ -113,7 +124,7 @@ export async function main(argv: string[]): Promise<void> {
   for (const c of wanted) if (!CASES.includes(c)) throw new Error(`unknown case ${c}; known: ${CASES.join(', ')}`);
   for (const c of wanted) benchCheckpoint(c === 'large' ? 'gpt2-large' : 'gpt2-small');
   const results: Record<string, Record<string, unknown>> = {};
-  for (const c of wanted) results[c] = child(c, top, repeat);
+  for (const c of wanted) results[c] = child(c, top, repeat, tokens);
   const os = await import('node:os');
   const summary: Record<string, unknown> = { machine: { cpus: os.cpus().length, loadAverage1m: os.loadavg()[0] } };
   const p = results.pruned;
