@@ -5,15 +5,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createApiKey } from '../../api/auth/api-keys.js';
-import { PROJECT_ROOT } from '../../api/config.js';
 import { EngineService } from '../../api/engine-service.js';
 import { expectClose } from '../engine/helpers.js';
+import { sharedModelDir } from '../support/shared-models.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
-const ROOT = path.resolve(PROJECT_ROOT, '..', 'shared', 'models');
-const present = existsSync(path.join(ROOT, 'stories260K', 'reference.json'));
-if (!present) console.warn(`test/api/real-checkpoint.test.ts skipped: ${ROOT}/stories260K/reference.json not found (../shared is absent on fresh clones)`);
+const DIR = sharedModelDir('stories260K');
+const ROOT = path.dirname(DIR);
+const present = existsSync(path.join(DIR, 'reference.json'));
+if (!present) console.warn(`test/api/real-checkpoint.test.ts skipped: ${DIR}/reference.json not found (../shared is absent on fresh clones)`);
 
 interface Case { prompt_ids: number[]; greedy_ids: number[]; logits: Record<string, number[]> }
 
@@ -30,14 +31,15 @@ function softmax(logits: readonly number[]): number[] {
   let server: TestServer;
   let admin: Record<string, string>;
   let modelId: string;
-  const cases: Case[] = present ? (JSON.parse(readFileSync(path.join(ROOT, 'stories260K', 'reference.json'), 'utf8')) as { cases: Case[] }).cases : [];
+  const cases: Case[] = present ? (JSON.parse(readFileSync(path.join(DIR, 'reference.json'), 'utf8')) as { cases: Case[] }).cases : [];
 
   beforeAll(async () => {
     db = await createTestDatabase();
     engine = new EngineService({ memoryBytes: 64 * 1024 * 1024 });
     server = await startTestServer(db.prisma, { engine, modelRoots: [ROOT] });
     admin = { authorization: `Bearer ${(await createApiKey(db.prisma, 'admin', 'ADMIN')).key}` };
-    const reg = await server.graphql('mutation { registerModel(path: "stories260K", name: "stories260K") { id architecture config { nHeads nKvHeads dVocab } } }', {}, admin);
+    const reg = await server.graphql('mutation($p: String!) { registerModel(path: $p, name: "stories260K") { id architecture config { nHeads nKvHeads dVocab } } }',
+      { p: path.basename(DIR) }, admin);
     expect(reg.body.errors).toBeUndefined();
     expect(reg.body.data.registerModel).toMatchObject({ architecture: 'LLAMA', config: { nHeads: 8, nKvHeads: 4, dVocab: 512 } });
     modelId = reg.body.data.registerModel.id;

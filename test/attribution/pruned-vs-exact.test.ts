@@ -1,15 +1,16 @@
 // The pruned exact top-k (method.md section 3 bound) returns the same top-300 FFN and attention
 // neurons as --exact-all, scores within 1e-4, on random GPT-2 and Llama (GQA) checkpoints, on
-// stories260K (skipped when /work/shared is absent) and on the gpt2-small / Llama (GQA 12/4)
+// stories260K (skipped when ../shared is absent) and on the gpt2-small / Llama (GQA 12/4)
 // shaped checkpoints the benchmarks cache under .cache/bench/ (skipped when absent; minutes each).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { attributeCache, disposeProjector, forward, loadModel, type LoadedModel } from '../../engine/index.js';
 import { writeRandomCheckpoint, type RandomCheckpointSpec } from '../../scripts/lib/random-checkpoint.js';
 import { expectClose, makeTempDir, removeDir } from '../engine/helpers.js';
+import { sharedModelDir } from '../support/shared-models.js';
 
 const K = 300;
-const STORIES = process.env.STORIES260K_DIR ?? '/work/shared/models/stories260K';
+const STORIES = sharedModelDir('stories260K');
 const CACHE = join(process.cwd(), '.cache', 'bench');
 
 async function expectPrunedEqualsExact(model: LoadedModel, ids: number[], target?: number): Promise<void> {

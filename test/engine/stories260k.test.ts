@@ -1,11 +1,12 @@
 // stories260K (real Llama shapes, GQA 8/4, tied embeddings) against llama2.c's run.c: greedy ids
-// and logits at every recorded position. Skips when /work/shared is absent (fresh clones).
+// and logits at every recorded position. Skips when ../shared is absent (fresh clones).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { forward, loadModel, type LoadedModel } from '../../engine/index.js';
+import { sharedModelDir } from '../support/shared-models.js';
 import { expectClose } from './helpers.js';
 
-const DIR = process.env.STORIES260K_DIR ?? '/work/shared/models/stories260K';
+const DIR = sharedModelDir('stories260K');
 const present = existsSync(join(DIR, 'reference.json'));
 if (!present) {
   console.warn(`stories260K test skipped: ${DIR}/reference.json not found (set STORIES260K_DIR to run it)`);
