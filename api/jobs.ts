@@ -110,10 +110,14 @@ export class JobQueue {
     await this.beating;
     this.heartbeat = setInterval(() => { this.beating = this.beating.then(() => this.beat()); }, every);
     this.heartbeat.unref();
-    const handle = (kind: JobKind) => async (jobs: { data: { jobId: number } }[]) => {
-      for (const j of jobs) await this.runJob(kind, j.data.jobId, engine);
+    // pg-boss's own counters say whether a failure is final (the retry limit stored with the job,
+    // whatever this process's configuration).
+    const handle = (kind: JobKind) => async (jobs: { data: { jobId: number }; retryCount: number; retryLimit: number }[]) => {
+      for (const j of jobs) await this.runJob(kind, j.data.jobId, engine, j.retryCount >= j.retryLimit);
     };
-    for (const kind of Object.values(JOB_KINDS)) await this.boss.work(kind, { pollingIntervalSeconds: 1, batchSize: 1 }, handle(kind));
+    for (const kind of Object.values(JOB_KINDS)) {
+      await this.boss.work(kind, { pollingIntervalSeconds: 1, batchSize: 1, includeMetadata: true }, handle(kind));
+    }
   }
 
   /**
@@ -175,7 +179,7 @@ export class JobQueue {
     }
     const live = new Set(others.map((w) => w.id));
     const running = await this.prisma.job.findMany({
-      where: { status: 'RUNNING', workerId: { not: null } }, select: { id: true, kind: true, workerId: true, attempts: true, payload: true },
+      where: { status: 'RUNNING', workerId: { not: null } }, select: { id: true, kind: true, workerId: true, payload: true },
     });
     const requeued: number[] = [];
     for (const job of running) {
@@ -183,15 +187,20 @@ export class JobQueue {
       if (owner === null || owner === me) continue;
       const why = dead.get(owner) ?? (live.has(owner) ? null : 'its worker deregistered');
       if (why === null) continue;
-      const final = job.attempts > this.options.retryLimit;
       const claimed = await this.prisma.job.updateMany({
         where: { id: job.id, status: 'RUNNING', workerId: owner },
-        data: { status: final ? 'FAILED' : 'QUEUED', workerId: null, error: `${why}${final ? '' : '; retrying'}`, ...(final ? { finishedAt: new Date() } : {}) },
+        data: { status: 'QUEUED', workerId: null, error: `${why}; retrying` },
       });
       if (claimed.count !== 1) continue; // another worker claimed it, or it moved on
-      if (final) await this.failPendingRun(job.payload, why);
       const bossId = (job.payload as { bossId?: string }).bossId;
-      if (bossId !== undefined) await this.boss.fail(job.kind, bossId, { message: why });
+      if (bossId !== undefined) {
+        await this.boss.fail(job.kind, bossId, { message: why });
+        // pg-boss retried it, or it had no retry left.
+        if ((await this.boss.getJobById(job.kind, bossId))?.state === 'failed') {
+          await this.prisma.job.updateMany({ where: { id: job.id, status: 'QUEUED' }, data: { status: 'FAILED', error: why, finishedAt: new Date() } });
+          await this.failPendingRun(job.payload, why);
+        }
+      }
       requeued.push(job.id);
     }
     if (dead.size > 0) await this.prisma.worker.deleteMany({ where: { id: { in: [...dead.keys()] } } });
@@ -213,7 +222,8 @@ export class JobQueue {
     await this.prisma.attributionRun.updateMany({ where: { id: pending, status: { not: 'SUCCEEDED' } }, data: { status: 'FAILED', error: message } });
   }
 
-  private async runJob(kind: JobKind, jobId: number, engine: EngineService): Promise<void> {
+  /** Runs one job; `lastAttempt`: pg-boss will not retry it if it fails. */
+  private async runJob(kind: JobKind, jobId: number, engine: EngineService, lastAttempt: boolean): Promise<void> {
     const job = await this.prisma.job.update({
       where: { id: jobId }, data: { status: 'RUNNING', workerId: this.workerId, attempts: { increment: 1 }, startedAt: new Date(), error: null },
     });
@@ -229,7 +239,7 @@ export class JobQueue {
       await this.prisma.job.update({ where: { id: jobId }, data: { status: 'SUCCEEDED', progress: 1, result, finishedAt: new Date(), workerId: null } });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      const final = job.attempts > this.options.retryLimit;
+      const final = lastAttempt;
       this.options.log.warn(`job ${jobId} (${kind}) attempt ${job.attempts} failed${final ? '' : ', will retry'}: ${message}`);
       await this.prisma.job.update({ where: { id: jobId }, data: { status: final ? 'FAILED' : 'QUEUED', workerId: null, error: message, ...(final ? { finishedAt: new Date() } : {}) } });
       if (final) await this.failPendingRun(job.payload, message);

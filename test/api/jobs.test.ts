@@ -9,6 +9,7 @@ import path from 'node:path';
 import { createClient } from 'graphql-ws';
 import PgBoss from 'pg-boss';
 import WebSocket from 'ws';
+import { ATTRIBUTION_ENGINE_VERSION } from '../../api/attribution-service.js';
 import { createApiKey } from '../../api/auth/api-keys.js';
 import { PROJECT_ROOT } from '../../api/config.js';
 import { EngineService } from '../../api/engine-service.js';
@@ -205,6 +206,74 @@ it('a worker on another host that stops beating: its job is left alone while it 
   // SIGTERM deregistered the local worker.
   expect(await db.prisma.worker.count()).toBe(0);
   expect((await server.graphql('{ health { workers } }')).body.data.health.workers).toBe(0);
+}, 120_000);
+
+it('a dead worker\'s job with no retry left ends FAILED, and so does the run a request was waiting for', async () => {
+  const model = await db.prisma.model.findUniqueOrThrow({ where: { name: 'tiny' } });
+  const prompt = await db.prisma.prompt.create({ data: { modelId: model.id, tokenIds: [50, 51, 52], tokens: [] } });
+  const pending = await db.prisma.attributionRun.create({
+    data: { modelId: model.id, promptId: prompt.id, targetTokenId: -1, method: 'LOG_PROB_INCREASE', engineVersion: ATTRIBUTION_ENGINE_VERSION, status: 'PENDING' },
+  });
+  // Queued with no retry (retryLimit 0) and taken by a worker on another host that then vanishes.
+  const remote = new PgBoss({ connectionString: db.url, max: 1, supervise: false, schedule: false });
+  await remote.start();
+  const job = await db.prisma.job.create({ data: { kind: 'attribute-batch', payload: {} } });
+  let bossId: string | null = null;
+  try {
+    bossId = await remote.send('attribute-batch', { jobId: job.id }, { retryLimit: 0 });
+    const [taken] = await remote.fetch<{ jobId: number }>('attribute-batch', { batchSize: 1 });
+    expect(taken?.id).toBe(bossId);
+  } finally {
+    await remote.stop({ graceful: false, wait: true });
+  }
+  await db.prisma.job.update({
+    where: { id: job.id },
+    data: { status: 'RUNNING', workerId: 'vanished', attempts: 1, payload: { modelId: model.id, promptIds: [prompt.id], method: 'LOG_PROB_INCREASE', pendingRunId: pending.id, bossId } },
+  });
+  await db.prisma.$executeRaw`INSERT INTO "Worker" ("id", "host", "pid", "heartbeatAt") VALUES ('vanished', 'another-host', 1, (now() AT TIME ZONE 'UTC') - interval '1 minute')`;
+  const local = startWorker();
+  try {
+    const failed = await waitFor('the job to be failed', async () => {
+      const j = await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
+      return j.status === 'FAILED' ? j : null;
+    }, 60_000);
+    expect(failed).toMatchObject({ attempts: 1, workerId: null, error: expect.stringMatching(/another-host:1 sent no heartbeat/) });
+    expect(await db.prisma.attributionRun.findUniqueOrThrow({ where: { id: pending.id } })).toMatchObject({ status: 'FAILED', error: expect.stringMatching(/no heartbeat/) });
+    const [state] = await db.prisma.$queryRaw<{ state: string }[]>`SELECT state::text AS state FROM pgboss.job WHERE id = ${bossId}::uuid`;
+    expect(state?.state).toBe('failed');
+    // Not run again: still one attempt, no run stored for the prompt.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect((await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } })).attempts).toBe(1);
+    expect(await db.prisma.attributionRun.count({ where: { promptId: prompt.id, status: 'SUCCEEDED' } })).toBe(0);
+  } finally {
+    local.kill('SIGTERM');
+    await new Promise((resolve) => local.once('exit', resolve));
+  }
+}, 120_000);
+
+it('a job whose handler fails is retried up to the retry limit, then FAILED with the error', async () => {
+  const model = await db.prisma.model.findUniqueOrThrow({ where: { name: 'tiny' } });
+  const prompt = await db.prisma.prompt.create({ data: { modelId: model.id, tokenIds: [60, 61], tokens: [] } });
+  const res = await server.graphql('mutation($i: BatchAttributionInput!) { attributeBatch(input: $i) { id } }',
+    { i: { model: toGlobalId('Model', model.id), promptIds: [toGlobalId('Prompt', prompt.id)] } }, admin);
+  expect(res.body.errors).toBeUndefined();
+  const jobId = fromGlobalId(res.body.data.attributeBatch.id, 'Job');
+  await db.prisma.prompt.delete({ where: { id: prompt.id } }); // every attempt now fails
+  const local = startWorker();
+  try {
+    const failed = await waitFor('the job to fail for good', async () => {
+      const j = await db.prisma.job.findUniqueOrThrow({ where: { id: jobId } });
+      return j.status === 'FAILED' ? j : null;
+    }, 90_000);
+    // retryLimit 3: the first attempt and three retries.
+    expect(failed).toMatchObject({ attempts: 4, workerId: null, error: expect.stringMatching(/No record was found|not found/i) });
+    const bossId = (failed.payload as { bossId: string }).bossId;
+    const [state] = await db.prisma.$queryRaw<{ state: string; retry_count: number }[]>`SELECT state::text AS state, retry_count FROM pgboss.job WHERE id = ${bossId}::uuid`;
+    expect(state).toEqual({ state: 'failed', retry_count: 3 });
+  } finally {
+    local.kill('SIGTERM');
+    await new Promise((resolve) => local.once('exit', resolve));
+  }
 }, 120_000);
 
 it('attribution on a model not loaded returns a PENDING run with a job; the worker completes it, then the cache answers', async () => {
