@@ -60,6 +60,17 @@ function startWorker(): ChildProcess {
   return child;
 }
 
+/** Runs `fn` while a worker process runs; then stops it with SIGTERM and waits for its exit. */
+async function withWorker(fn: () => Promise<void>): Promise<void> {
+  const worker = startWorker();
+  try {
+    await fn();
+  } finally {
+    worker.kill('SIGTERM');
+    await new Promise((resolve) => worker.once('exit', resolve));
+  }
+}
+
 async function waitFor<T>(what: string, probe: () => Promise<T | null>, timeoutMs: number): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
@@ -180,8 +191,7 @@ it('a worker on another host that stops beating: its job is left alone while it 
   }
   await db.prisma.$executeRaw`INSERT INTO "Worker" ("id", "host", "pid", "heartbeatAt") VALUES ('remote', 'another-host', 1, now() AT TIME ZONE 'UTC')`;
   await db.prisma.job.update({ where: { id: jobId }, data: { status: 'RUNNING', workerId: 'remote', attempts: 1, startedAt: new Date() } });
-  const local = startWorker();
-  try {
+  await withWorker(async () => {
     // While the remote worker beats (pid 1 exists here too: only the heartbeat counts for another host).
     for (let i = 0; i < 3; i++) {
       await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -199,10 +209,7 @@ it('a worker on another host that stops beating: its job is left alone while it 
     expect(await db.prisma.worker.count({ where: { id: 'remote' } })).toBe(0);
     expect((await server.graphql('{ health { workers } }')).body.data.health.workers).toBe(1);
     expect(await db.prisma.attributionRun.count({ where: { promptId: { in: prompts.map((p) => p.id) } } })).toBe(3);
-  } finally {
-    local.kill('SIGTERM');
-    await new Promise((resolve) => local.once('exit', resolve));
-  }
+  });
   // SIGTERM deregistered the local worker.
   expect(await db.prisma.worker.count()).toBe(0);
   expect((await server.graphql('{ health { workers } }')).body.data.health.workers).toBe(0);
@@ -218,7 +225,7 @@ it('a dead worker\'s job with no retry left ends FAILED, and so does the run a r
   const remote = new PgBoss({ connectionString: db.url, max: 1, supervise: false, schedule: false });
   await remote.start();
   const job = await db.prisma.job.create({ data: { kind: 'attribute-batch', payload: {} } });
-  let bossId: string | null = null;
+  let bossId: string | null | undefined;
   try {
     bossId = await remote.send('attribute-batch', { jobId: job.id }, { retryLimit: 0 });
     const [taken] = await remote.fetch<{ jobId: number }>('attribute-batch', { batchSize: 1 });
@@ -231,8 +238,7 @@ it('a dead worker\'s job with no retry left ends FAILED, and so does the run a r
     data: { status: 'RUNNING', workerId: 'vanished', attempts: 1, payload: { modelId: model.id, promptIds: [prompt.id], method: 'LOG_PROB_INCREASE', pendingRunId: pending.id, bossId } },
   });
   await db.prisma.$executeRaw`INSERT INTO "Worker" ("id", "host", "pid", "heartbeatAt") VALUES ('vanished', 'another-host', 1, (now() AT TIME ZONE 'UTC') - interval '1 minute')`;
-  const local = startWorker();
-  try {
+  await withWorker(async () => {
     const failed = await waitFor('the job to be failed', async () => {
       const j = await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
       return j.status === 'FAILED' ? j : null;
@@ -245,10 +251,7 @@ it('a dead worker\'s job with no retry left ends FAILED, and so does the run a r
     await new Promise((resolve) => setTimeout(resolve, 2000));
     expect((await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } })).attempts).toBe(1);
     expect(await db.prisma.attributionRun.count({ where: { promptId: prompt.id, status: 'SUCCEEDED' } })).toBe(0);
-  } finally {
-    local.kill('SIGTERM');
-    await new Promise((resolve) => local.once('exit', resolve));
-  }
+  });
 }, 120_000);
 
 it('a job whose handler fails is retried up to the retry limit, then FAILED with the error', async () => {
@@ -259,8 +262,7 @@ it('a job whose handler fails is retried up to the retry limit, then FAILED with
   expect(res.body.errors).toBeUndefined();
   const jobId = fromGlobalId(res.body.data.attributeBatch.id, 'Job');
   await db.prisma.prompt.delete({ where: { id: prompt.id } }); // every attempt now fails
-  const local = startWorker();
-  try {
+  await withWorker(async () => {
     const failed = await waitFor('the job to fail for good', async () => {
       const j = await db.prisma.job.findUniqueOrThrow({ where: { id: jobId } });
       return j.status === 'FAILED' ? j : null;
@@ -270,10 +272,7 @@ it('a job whose handler fails is retried up to the retry limit, then FAILED with
     const bossId = (failed.payload as { bossId: string }).bossId;
     const [state] = await db.prisma.$queryRaw<{ state: string; retry_count: number }[]>`SELECT state::text AS state, retry_count FROM pgboss.job WHERE id = ${bossId}::uuid`;
     expect(state).toEqual({ state: 'failed', retry_count: 3 });
-  } finally {
-    local.kill('SIGTERM');
-    await new Promise((resolve) => local.once('exit', resolve));
-  }
+  });
 }, 120_000);
 
 it('attribution on a model not loaded returns a PENDING run with a job; the worker completes it, then the cache answers', async () => {
