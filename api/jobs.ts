@@ -49,6 +49,14 @@ export interface JobQueueOptions {
   readonly log: Logger;
 }
 
+/** Thrown by a running job's progress callback once the job was cancelled. */
+class JobCancelled extends Error {
+  constructor(readonly jobId: number) {
+    super(`job ${jobId} was cancelled`);
+    this.name = 'JobCancelled';
+  }
+}
+
 /** A worker silent for this many heartbeats is dead. */
 export const STALE_BEATS = 6;
 
@@ -222,12 +230,49 @@ export class JobQueue {
     await this.prisma.attributionRun.updateMany({ where: { id: pending, status: { not: 'SUCCEEDED' } }, data: { status: 'FAILED', error: message } });
   }
 
+  /**
+   * Cancels a QUEUED or RUNNING job: pg-boss will not hand it out again, and a running handler
+   * stops at its next progress step (work already stored, such as finished runs, stays). The
+   * placeholder run an on-demand request returned becomes FAILED. Returns null when the job had
+   * already ended.
+   */
+  async cancel(jobId: number): Promise<Job | null> {
+    const { count } = await this.prisma.job.updateMany({
+      where: { id: jobId, status: { in: ['QUEUED', 'RUNNING'] } }, data: { status: 'CANCELLED', workerId: null, finishedAt: new Date() },
+    });
+    if (count === 0) return null;
+    const job = await this.prisma.job.findUniqueOrThrow({ where: { id: jobId } });
+    const bossId = (job.payload as { bossId?: string }).bossId;
+    if (bossId !== undefined) await this.boss.cancel(job.kind, bossId);
+    await this.failPendingRun(job.payload, 'its job was cancelled');
+    return job;
+  }
+
   /** Runs one job; `lastAttempt`: pg-boss will not retry it if it fails. */
   private async runJob(kind: JobKind, jobId: number, engine: EngineService, lastAttempt: boolean): Promise<void> {
-    const job = await this.prisma.job.update({
-      where: { id: jobId }, data: { status: 'RUNNING', workerId: this.workerId, attempts: { increment: 1 }, startedAt: new Date(), error: null },
+    // Conditional: a job cancelled (or ended) since pg-boss handed it out is not run.
+    const { count } = await this.prisma.job.updateMany({
+      where: { id: jobId, status: { in: ['QUEUED', 'RUNNING'] } },
+      data: { status: 'RUNNING', workerId: this.workerId, attempts: { increment: 1 }, startedAt: new Date(), error: null },
     });
-    const progress = (fraction: number) => this.prisma.job.update({ where: { id: jobId }, data: { progress: fraction } }).then(() => undefined);
+    if (count === 0) return;
+    const job = await this.prisma.job.findUniqueOrThrow({ where: { id: jobId } });
+    // Progress updates double as cancellation checks: an update that finds the job no longer
+    // RUNNING rejects with JobCancelled (callers that await progress stop there), and every later
+    // call throws it synchronously (which also stops engine loops reporting progress from
+    // synchronous callbacks without awaiting). A failed update is only logged.
+    let cancelled = false;
+    const progress = (fraction: number): Promise<void> => {
+      if (cancelled) throw new JobCancelled(jobId);
+      const update = this.prisma.job.updateMany({ where: { id: jobId, status: 'RUNNING' }, data: { progress: fraction } }).then((r) => {
+        if (r.count === 0) {
+          cancelled = true;
+          throw new JobCancelled(jobId);
+        }
+      }, (error: unknown) => this.options.log.warn(`job ${jobId}: progress not stored`, error));
+      update.catch(() => undefined); // handled here for callers that do not await it
+      return update;
+    };
     try {
       // Payloads are written by enqueue() for the same kind.
       const payload = job.payload as unknown;
@@ -236,12 +281,19 @@ export class JobQueue {
         : kind === JOB_KINDS.evaluate
           ? await runEvaluation(this.prisma, engine, payload as EvaluatePayload, progress) as object
           : await runIndexProjections(this.prisma, engine, payload as IndexProjectionsPayload, progress);
-      await this.prisma.job.update({ where: { id: jobId }, data: { status: 'SUCCEEDED', progress: 1, result, finishedAt: new Date(), workerId: null } });
+      await this.prisma.job.updateMany({ where: { id: jobId, status: 'RUNNING' }, data: { status: 'SUCCEEDED', progress: 1, result, finishedAt: new Date(), workerId: null } });
     } catch (error) {
+      if (error instanceof JobCancelled) {
+        this.options.log.info(`job ${jobId} (${kind}) cancelled at attempt ${job.attempts}`);
+        return; // pg-boss already holds it as cancelled
+      }
       const message = error instanceof Error ? error.message : String(error);
       const final = lastAttempt;
       this.options.log.warn(`job ${jobId} (${kind}) attempt ${job.attempts} failed${final ? '' : ', will retry'}: ${message}`);
-      await this.prisma.job.update({ where: { id: jobId }, data: { status: final ? 'FAILED' : 'QUEUED', workerId: null, error: message, ...(final ? { finishedAt: new Date() } : {}) } });
+      const { count: still } = await this.prisma.job.updateMany({
+        where: { id: jobId, status: 'RUNNING' }, data: { status: final ? 'FAILED' : 'QUEUED', workerId: null, error: message, ...(final ? { finishedAt: new Date() } : {}) },
+      });
+      if (still === 0) return; // cancelled meanwhile
       if (final) await this.failPendingRun(job.payload, message);
       throw error;
     }

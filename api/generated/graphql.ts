@@ -202,6 +202,13 @@ export type Mutation = {
    * job's result once SUCCEEDED, stored with the job.
    */
   evaluate: Job;
+  /**
+   * Cancels a QUEUED or RUNNING job (the role that may queue its kind: ADMIN for projection
+   * indexing, else ANNOTATOR): it is not handed to a worker again, and a running job stops at its
+   * next progress step; what it already stored (finished runs, projections) stays. CONFLICT when the
+   * job has already ended.
+   */
+  cancelJob: Job;
   /** Creates a key (ADMIN). `name` has 1 to 64 characters. */
   createApiKey: CreateApiKeyPayload;
   /** Revokes a key (ADMIN): requests with it are UNAUTHENTICATED from then on. Idempotent. */
@@ -259,6 +266,12 @@ export type MutationIndexProjectionsArgs = {
 /** Domain files add their mutations with `extend type Mutation`. */
 export type MutationEvaluateArgs = {
   input: EvaluationInput;
+};
+
+
+/** Domain files add their mutations with `extend type Mutation`. */
+export type MutationCancelJobArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -1322,6 +1335,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   attributeBatch?: Resolver<ResolversTypes['Job'], ParentType, ContextType, RequireFields<MutationAttributeBatchArgs, 'input'>>;
   indexProjections?: Resolver<ResolversTypes['Job'], ParentType, ContextType, RequireFields<MutationIndexProjectionsArgs, 'model'>>;
   evaluate?: Resolver<ResolversTypes['Job'], ParentType, ContextType, RequireFields<MutationEvaluateArgs, 'input'>>;
+  cancelJob?: Resolver<ResolversTypes['Job'], ParentType, ContextType, RequireFields<MutationCancelJobArgs, 'id'>>;
   createApiKey?: Resolver<ResolversTypes['CreateApiKeyPayload'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'name' | 'role'>>;
   revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
   registerModel?: Resolver<ResolversTypes['Model'], ParentType, ContextType, RequireFields<MutationRegisterModelArgs, 'path' | 'name'>>;

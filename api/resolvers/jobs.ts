@@ -1,4 +1,4 @@
-// Query.job, Mutation.attributeBatch / indexProjections, Subscription.jobProgress and the Job type.
+// Query.job, Mutation.attributeBatch / indexProjections / evaluate / cancelJob, Subscription.jobProgress and the Job type.
 import { parseMethod } from '../../engine/index.js';
 import { requireRole } from '../auth/require-role.js';
 import type { Context } from '../context.js';
@@ -85,6 +85,19 @@ const evaluate: MutationResolvers['evaluate'] = async (_parent, { input }, conte
   });
 };
 
+const cancelJob: MutationResolvers['cancelJob'] = async (_parent, args, context) => {
+  const id = fromGlobalId(args.id, 'Job');
+  const found = await context.prisma.job.findUnique({ where: { id } });
+  if (found === null) throw notFound('Job', args.id);
+  requireRole(context, found.kind === JOB_KINDS.indexProjections ? 'ADMIN' : 'ANNOTATOR');
+  const cancelled = await queueOf(context).cancel(id);
+  if (cancelled === null) {
+    const now = await context.prisma.job.findUniqueOrThrow({ where: { id } });
+    throw apiError(ErrorCode.CONFLICT, `job ${args.id} has already ended: ${now.status}`, { status: now.status });
+  }
+  return cancelled;
+};
+
 const TERMINAL = new Set<Job['status']>(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 
 /** Yields the Job row now and whenever its status, progress or attempts change, until it ends. */
@@ -104,7 +117,7 @@ async function* watchJob(context: Context, id: number): AsyncGenerator<{ jobProg
 }
 
 export const jobQueries: Pick<QueryResolvers, 'job'> = { job };
-export const jobMutations: Pick<MutationResolvers, 'attributeBatch' | 'indexProjections' | 'evaluate'> = { attributeBatch, indexProjections, evaluate };
+export const jobMutations: Pick<MutationResolvers, 'attributeBatch' | 'indexProjections' | 'evaluate' | 'cancelJob'> = { attributeBatch, indexProjections, evaluate, cancelJob };
 export const jobSubscriptions: SubscriptionResolvers = {
   jobProgress: {
     subscribe: (_parent, args, context) => watchJob(context, fromGlobalId(args.id, 'Job')),

@@ -86,6 +86,27 @@ it.each([
   expect(await db.prisma.job.count({ where: { kind: 'evaluate' } })).toBe(before);
 });
 
+it('an evaluation cancelled while it runs stops inside the engine loop and stores no report; the next one runs', async () => {
+  const long = await server.graphql(EVALUATE, { i: { model, perType: 30, seed: 3 } }, annotator);
+  const id = long.body.data.evaluate.id as string;
+  for (const end = Date.now() + 120_000; ;) {
+    const res = await server.graphql('query($id: ID!) { job(id: $id) { status progress } }', { id });
+    if (res.body.data.job.progress > 0.05) break; // inside the engine's filter loop
+    if (Date.now() > end || res.body.data.job.status !== 'RUNNING' && res.body.data.job.status !== 'QUEUED') throw new Error(`no progress: ${JSON.stringify(res.body.data.job)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const cancelledAt = Date.now();
+  const cancel = await server.graphql('mutation($id: ID!) { cancelJob(id: $id) { status } }', { id }, annotator);
+  expect(cancel.body.errors).toBeUndefined();
+  expect(cancel.body.data.cancelJob.status).toBe('CANCELLED');
+  const next = await server.graphql(EVALUATE, { i: { model, ...SETTINGS } }, annotator);
+  expect((await finished(next.body.data.evaluate.id)).status).toBe('SUCCEEDED');
+  const stopped = await server.graphql('query($id: ID!) { job(id: $id) { status progress result attempts } }', { id });
+  expect(stopped.body.data.job).toMatchObject({ status: 'CANCELLED', result: null, attempts: 1 });
+  expect(stopped.body.data.job.progress).toBeLessThan(0.2);
+  process.stdout.write(`evaluation cancelled at progress ${stopped.body.data.job.progress.toFixed(3)}; the next one finished ${((Date.now() - cancelledAt) / 1000).toFixed(1)} s after the cancel\n`);
+}, 240_000);
+
 it('EXPECTED FAILURE: without a key -> UNAUTHENTICATED', async () => {
   const res = await server.graphql(EVALUATE, { i: { model, ...SETTINGS } });
   expect(res.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');

@@ -275,6 +275,74 @@ it('a job whose handler fails is retried up to the retry limit, then FAILED with
   });
 }, 120_000);
 
+const CANCEL = 'mutation($id: ID!) { cancelJob(id: $id) { id status finishedAt } }';
+
+async function queueBatch(promptIds: number[]): Promise<number> {
+  const model = await db.prisma.model.findUniqueOrThrow({ where: { name: 'tiny' } });
+  const res = await server.graphql('mutation($i: BatchAttributionInput!) { attributeBatch(input: $i) { id } }',
+    { i: { model: toGlobalId('Model', model.id), promptIds: promptIds.map((id) => toGlobalId('Prompt', id)) } }, admin);
+  expect(res.body.errors).toBeUndefined();
+  return fromGlobalId(res.body.data.attributeBatch.id, 'Job');
+}
+
+async function newPrompts(n: number, seed: number): Promise<number[]> {
+  const model = await db.prisma.model.findUniqueOrThrow({ where: { name: 'tiny' } });
+  const rows = await Promise.all(Array.from({ length: n }, (_, i) => db.prisma.prompt.create({
+    data: { modelId: model.id, tokenIds: [(seed + i) % 97, (seed * 7 + i * 3) % 97, 11, (i * 13) % 97], tokens: [] },
+  })));
+  return rows.map((r) => r.id);
+}
+
+it('a queued job cancelled: never run, CONFLICT when cancelled again, keys and roles enforced', async () => {
+  const prompts = await newPrompts(3, 70);
+  const jobId = await queueBatch(prompts);
+  const id = toGlobalId('Job', jobId);
+  const reader = { authorization: `Bearer ${(await createApiKey(db.prisma, 'reader', 'READER')).key}` };
+  expect((await server.graphql(CANCEL, { id })).body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  expect((await server.graphql(CANCEL, { id }, reader)).body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  const res = await server.graphql(CANCEL, { id }, admin);
+  expect(res.body.errors).toBeUndefined();
+  expect(res.body.data.cancelJob).toMatchObject({ id, status: 'CANCELLED', finishedAt: expect.any(String) });
+  const { bossId } = (await db.prisma.job.findUniqueOrThrow({ where: { id: jobId } })).payload as { bossId: string };
+  const [state] = await db.prisma.$queryRaw<{ state: string }[]>`SELECT state::text AS state FROM pgboss.job WHERE id = ${bossId}::uuid`;
+  expect(state?.state).toBe('cancelled');
+  await withWorker(async () => {
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+  });
+  expect(await db.prisma.job.findUniqueOrThrow({ where: { id: jobId } })).toMatchObject({ status: 'CANCELLED', attempts: 0 });
+  expect(await db.prisma.attributionRun.count({ where: { promptId: { in: prompts } } })).toBe(0);
+  const again = await server.graphql(CANCEL, { id }, admin);
+  expect(again.body.errors?.[0]).toMatchObject({ extensions: { code: 'CONFLICT', status: 'CANCELLED' }, message: expect.stringMatching(/already ended: CANCELLED/) });
+  expect((await server.graphql(CANCEL, { id: toGlobalId('Job', 999_999) }, admin)).body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+}, 60_000);
+
+it('a running batch cancelled stops at its next prompt; its finished runs stay whole; the worker goes on', async () => {
+  const prompts = await newPrompts(40, 80);
+  const jobId = await queueBatch(prompts);
+  await withWorker(async () => {
+    await waitFor('the batch to make progress', async () => {
+      const j = await db.prisma.job.findUniqueOrThrow({ where: { id: jobId } });
+      return j.progress > 0.05 ? j : null;
+    }, 60_000);
+    const res = await server.graphql(CANCEL, { id: toGlobalId('Job', jobId) }, admin);
+    expect(res.body.data.cancelJob.status).toBe('CANCELLED');
+    // The next job runs on the same worker, so the cancelled one has let go of it.
+    const next = await newPrompts(2, 90);
+    const nextJob = await queueBatch(next);
+    await waitFor('the next job', async () => {
+      const j = await db.prisma.job.findUniqueOrThrow({ where: { id: nextJob } });
+      return j.status === 'SUCCEEDED' ? j : null;
+    }, 60_000);
+  });
+  const job = await db.prisma.job.findUniqueOrThrow({ where: { id: jobId } });
+  expect(job).toMatchObject({ status: 'CANCELLED', attempts: 1 });
+  const stored = await db.prisma.attributionRun.findMany({ where: { promptId: { in: prompts } }, select: { status: true, _count: { select: { scores: true, layerScores: true } } } });
+  process.stdout.write(`cancelled at progress ${job.progress.toFixed(2)}: ${stored.length} of ${prompts.length} runs stored\n`);
+  expect(stored.length).toBeGreaterThan(0);
+  expect(stored.length).toBeLessThan(prompts.length);
+  expect(stored.every((r) => r.status === 'SUCCEEDED' && r._count.scores > 0 && r._count.layerScores > 0)).toBe(true);
+}, 120_000);
+
 it('attribution on a model not loaded returns a PENDING run with a job; the worker completes it, then the cache answers', async () => {
   const model = await db.prisma.model.findUniqueOrThrow({ where: { name: 'tiny' } });
   const prompt = await db.prisma.prompt.create({ data: { modelId: model.id, tokenIds: [5, 6, 7], tokens: [] } });
