@@ -18,7 +18,7 @@ import { attributionServiceFor } from './attribution-service.js';
 import { runEvaluation, type EvaluatePayload } from './evaluation-job.js';
 import type { PrismaClient } from './database/prisma.js';
 import type { EngineService } from './engine-service.js';
-import type { AttributionMethod, Job, Model } from './generated/prisma/client.js';
+import type { AttributionMethod, Job, Model, Prisma } from './generated/prisma/client.js';
 import type { Logger } from './logger.js';
 import { ensureNeurons, type NeuronKey } from './neuron-rows.js';
 import { PROJECTION_DEPTH, storableText } from './projections.js';
@@ -80,7 +80,7 @@ export class JobQueue {
   /** Starts pg-boss on `options.url` (creating its schema and the queues). */
   static async start(prisma: PrismaClient, options: JobQueueOptions): Promise<JobQueue> {
     const boss = new PgBoss({
-      connectionString: options.url, max: 4, maintenanceIntervalSeconds: options.maintenanceSeconds ?? 60,
+      connectionString: options.url, schema: 'pgboss', max: 4, maintenanceIntervalSeconds: options.maintenanceSeconds ?? 60,
       schedule: false,
     });
     boss.on('error', (error: Error) => options.log.error('job queue error', error));
@@ -129,8 +129,9 @@ export class JobQueue {
   }
 
   /**
-   * Stops pg-boss (waits for running handlers up to its timeout; pg-boss fails the ones still
-   * running, so they are retried), then deregisters this worker.
+   * Stops pg-boss (waits for running handlers up to its timeout; pg-boss then fails the ones still
+   * running, which retries them unless it was their last attempt), records that on their Job
+   * rows, and deregisters this worker.
    */
   async stop(): Promise<void> {
     if (this.heartbeat !== null) clearInterval(this.heartbeat);
@@ -140,10 +141,17 @@ export class JobQueue {
     const id = this.workerId;
     if (id === null) return;
     this.workerId = null;
-    await this.prisma.$transaction([
-      this.prisma.job.updateMany({ where: { workerId: id, status: 'RUNNING' }, data: { status: 'QUEUED', workerId: null, error: 'its worker stopped; retrying' } }),
-      this.prisma.worker.deleteMany({ where: { id } }),
-    ]);
+    for (const job of await this.prisma.job.findMany({ where: { workerId: id, status: 'RUNNING' } })) {
+      const bossId = (job.payload as { bossId?: string }).bossId;
+      // pg-boss is stopped: its job table is read directly (schema pgboss, as configured in start()).
+      const [row] = bossId === undefined ? [] : await this.prisma.$queryRaw<{ state: string }[]>`
+        SELECT state::text AS state FROM pgboss.job WHERE id = ${bossId}::uuid`;
+      const final = row?.state === 'failed';
+      const message = final ? 'its worker stopped during its last attempt' : 'its worker stopped; retrying';
+      await this.settle(job.id, { status: 'RUNNING', workerId: id },
+        { status: final ? 'FAILED' : 'QUEUED', workerId: null, error: message, ...(final ? { finishedAt: new Date() } : {}) }, final ? message : null);
+    }
+    await this.prisma.worker.deleteMany({ where: { id } });
   }
 
   /** One heartbeat: refresh this worker's row, then retry the jobs of dead workers. Never throws. */
@@ -205,8 +213,7 @@ export class JobQueue {
         await this.boss.fail(job.kind, bossId, { message: why });
         // pg-boss retried it, or it had no retry left.
         if ((await this.boss.getJobById(job.kind, bossId))?.state === 'failed') {
-          await this.prisma.job.updateMany({ where: { id: job.id, status: 'QUEUED' }, data: { status: 'FAILED', error: why, finishedAt: new Date() } });
-          await this.failPendingRun(job.payload, why);
+          await this.settle(job.id, { status: 'QUEUED' }, { status: 'FAILED', error: why, finishedAt: new Date() }, why);
         }
       }
       requeued.push(job.id);
@@ -223,11 +230,23 @@ export class JobQueue {
     return row?.live ?? 0;
   }
 
-  /** Marks the placeholder run an on-demand request returned as FAILED (the job will not run again). */
-  private async failPendingRun(payload: unknown, message: string): Promise<void> {
-    const pending = (payload as { pendingRunId?: number }).pendingRunId;
-    if (pending === undefined) return;
-    await this.prisma.attributionRun.updateMany({ where: { id: pending, status: { not: 'SUCCEEDED' } }, data: { status: 'FAILED', error: message } });
+  /**
+   * In one transaction: moves job `jobId` to `data` if it still matches `where` and, when
+   * `runError` is given (the job will not run again), marks the placeholder run an on-demand
+   * request returned as FAILED with it. Readers never see the job ended and its run still pending.
+   * Returns whether the job row changed.
+   */
+  private async settle(jobId: number, where: Prisma.JobWhereInput, data: Prisma.JobUpdateManyMutationInput, runError: string | null): Promise<boolean> {
+    return this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.job.updateMany({ where: { ...where, id: jobId }, data });
+      if (count === 0 || runError === null) return count === 1;
+      const job = await tx.job.findUniqueOrThrow({ where: { id: jobId }, select: { payload: true } });
+      const pending = (job.payload as { pendingRunId?: number }).pendingRunId;
+      if (pending !== undefined) {
+        await tx.attributionRun.updateMany({ where: { id: pending, status: { not: 'SUCCEEDED' } }, data: { status: 'FAILED', error: runError } });
+      }
+      return true;
+    });
   }
 
   /**
@@ -237,14 +256,12 @@ export class JobQueue {
    * already ended.
    */
   async cancel(jobId: number): Promise<Job | null> {
-    const { count } = await this.prisma.job.updateMany({
-      where: { id: jobId, status: { in: ['QUEUED', 'RUNNING'] } }, data: { status: 'CANCELLED', workerId: null, finishedAt: new Date() },
-    });
-    if (count === 0) return null;
+    const changed = await this.settle(jobId, { status: { in: ['QUEUED', 'RUNNING'] } },
+      { status: 'CANCELLED', workerId: null, finishedAt: new Date() }, 'its job was cancelled');
+    if (!changed) return null;
     const job = await this.prisma.job.findUniqueOrThrow({ where: { id: jobId } });
     const bossId = (job.payload as { bossId?: string }).bossId;
     if (bossId !== undefined) await this.boss.cancel(job.kind, bossId);
-    await this.failPendingRun(job.payload, 'its job was cancelled');
     return job;
   }
 
@@ -290,11 +307,9 @@ export class JobQueue {
       const message = error instanceof Error ? error.message : String(error);
       const final = lastAttempt;
       this.options.log.warn(`job ${jobId} (${kind}) attempt ${job.attempts} failed${final ? '' : ', will retry'}: ${message}`);
-      const { count: still } = await this.prisma.job.updateMany({
-        where: { id: jobId, status: 'RUNNING' }, data: { status: final ? 'FAILED' : 'QUEUED', workerId: null, error: message, ...(final ? { finishedAt: new Date() } : {}) },
-      });
-      if (still === 0) return; // cancelled meanwhile
-      if (final) await this.failPendingRun(job.payload, message);
+      const still = await this.settle(jobId, { status: 'RUNNING' },
+        { status: final ? 'FAILED' : 'QUEUED', workerId: null, error: message, ...(final ? { finishedAt: new Date() } : {}) }, final ? message : null);
+      if (!still) return; // cancelled meanwhile
       throw error;
     }
   }

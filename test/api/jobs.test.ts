@@ -343,6 +343,34 @@ it('a running batch cancelled stops at its next prompt; its finished runs stay w
   expect(stored.every((r) => r.status === 'SUCCEEDED' && r._count.scores > 0 && r._count.layerScores > 0)).toBe(true);
 }, 120_000);
 
+it('a worker stopped (SIGTERM) during a job\'s last attempt: the job ends FAILED, as pg-boss has it, not QUEUED', async () => {
+  const prompts = await newPrompts(300, 100);
+  const model = await db.prisma.model.findUniqueOrThrow({ where: { name: 'tiny' } });
+  // Queued with no retry through the real queue library, for the local worker to take.
+  const remote = new PgBoss({ connectionString: db.url, max: 1, supervise: false, schedule: false });
+  await remote.start();
+  const job = await db.prisma.job.create({ data: { kind: 'attribute-batch', payload: {} } });
+  try {
+    const bossId = await remote.send('attribute-batch', { jobId: job.id }, { retryLimit: 0 });
+    await db.prisma.job.update({ where: { id: job.id }, data: { payload: { modelId: model.id, promptIds: prompts, method: 'LOG_PROB_INCREASE', bossId } } });
+  } finally {
+    await remote.stop({ graceful: false, wait: true });
+  }
+  const worker = startWorker();
+  await waitFor('the worker to start the batch', async () => {
+    const j = await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
+    return j.progress > 0.01 ? j : null;
+  }, 60_000);
+  worker.kill('SIGTERM'); // pg-boss waits 5 s for the handler, then fails the job: its last attempt
+  await new Promise((resolve) => worker.once('exit', resolve));
+  const after = await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
+  expect(after).toMatchObject({ status: 'FAILED', workerId: null, attempts: 1, error: 'its worker stopped during its last attempt' });
+  expect(after.progress).toBeLessThan(1);
+  const [state] = await db.prisma.$queryRaw<{ state: string }[]>`SELECT state::text AS state FROM pgboss.job WHERE id = ${(after.payload as { bossId: string }).bossId}::uuid`;
+  expect(state?.state).toBe('failed');
+  expect(await db.prisma.worker.count()).toBe(0);
+}, 120_000);
+
 it('attribution on a model not loaded returns a PENDING run with a job; the worker completes it, then the cache answers', async () => {
   const model = await db.prisma.model.findUniqueOrThrow({ where: { name: 'tiny' } });
   const prompt = await db.prisma.prompt.create({ data: { modelId: model.id, tokenIds: [5, 6, 7], tokens: [] } });
