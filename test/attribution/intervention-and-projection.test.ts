@@ -1,7 +1,7 @@
 // Interventions against the naive forward with the same neurons zeroed, and vocabulary
 // projections (single neuron and bulk) against plain loops over the HF tensors.
 import {
-  ablationMasks, bulkProject, bulkProjectLayer, disposeProjector, intervene, loadModel, projectNeuron, type LoadedModel,
+  bulkProject, bulkProjectLayer, disposeProjector, intervene, loadModel, projectNeuron, type LoadedModel,
 } from '../../engine/index.js';
 import { writeRandomCheckpoint, type HfTensor, type RandomCheckpointSpec } from '../../scripts/lib/random-checkpoint.js';
 import { naiveForward } from '../reference/naive-forward.js';
@@ -43,7 +43,18 @@ describe.each(CASES)('interventions and projections: %s', (_label, spec) => {
     const attention = [{ layer: 1, head: 2, dim: 1 }, { layer: 0, head: 0, dim: 5 }];
     const target = 9;
     const res = await intervene(model, IDS, target, { ffn, attention });
-    const masks = ablationMasks(model, ffn, attention);
+    // Masks built here from the documented layout (FFN neuron n; attention row head * dHead + dim),
+    // not by the engine's ablationMasks, which intervene() uses.
+    const dh = D / spec.nHeads;
+    const masks = { ffn: new Map<number, Float32Array>(), attn: new Map<number, Float32Array>() };
+    for (const { layer, neuron } of ffn) {
+      if (!masks.ffn.has(layer)) masks.ffn.set(layer, new Float32Array(M).fill(1));
+      masks.ffn.get(layer)![neuron] = 0;
+    }
+    for (const { layer, head, dim } of attention) {
+      if (!masks.attn.has(layer)) masks.attn.set(layer, new Float32Array(D).fill(1));
+      masks.attn.get(layer)![head * dh + dim] = 0;
+    }
     const cfg = naiveConfigOf(spec);
     const before = naiveLogProbs(naiveForward(cfg, hf, IDS).get('logits')!, V, IDS.length);
     const after = naiveLogProbs(naiveForward(cfg, hf, IDS, { ffn: masks.ffn, attn: masks.attn }).get('logits')!, V, IDS.length);
@@ -92,22 +103,6 @@ describe.each(CASES)('interventions and projections: %s', (_label, spec) => {
     expectClose(got.top.map((x) => x.logit), order.slice(0, k).map((t) => z[t]), 1e-4, 'top logits');
   });
 
-  it('projects an attention subvalue W_O[j, k]', async () => {
-    const got = await projectNeuron(model, { kind: 'attention', layer: 0, head: 3, dim: 2 }, 3);
-    const u = new Float64Array(D);
-    const r = 3 * (D / spec.nHeads) + 2;
-    if (gpt2) {
-      const w = hf.get('h.0.attn.c_proj.weight')!.data;
-      for (let i = 0; i < D; i++) u[i] = w[r * D + i];
-    } else {
-      const w = hf.get('model.layers.0.self_attn.o_proj.weight')!.data;
-      for (let i = 0; i < D; i++) u[i] = w[i * D + r];
-    }
-    const z = logitsOf(u, false);
-    const order = z.map((_, t) => t).sort((a, b) => z[b] - z[a]);
-    expect(got.top.map((x) => x.id)).toEqual(order.slice(0, 3));
-  });
-
   const attentionSubvalueHf = (l: number, r: number): Float64Array => {
     const out = new Float64Array(D);
     if (gpt2) {
@@ -119,6 +114,13 @@ describe.each(CASES)('interventions and projections: %s', (_label, spec) => {
     }
     return out;
   };
+
+  it('projects an attention subvalue W_O[j, k]', async () => {
+    const got = await projectNeuron(model, { kind: 'attention', layer: 0, head: 3, dim: 2 }, 3);
+    const z = logitsOf(attentionSubvalueHf(0, 3 * (D / spec.nHeads) + 2), false);
+    const order = z.map((_, t) => t).sort((a, b) => z[b] - z[a]);
+    expect(got.top.map((x) => x.id)).toEqual(order.slice(0, 3));
+  });
 
   // Every neuron of both kinds: ids of top and bottom k against a float64 loop, logits within 1e-4.
   it.each(['ffn', 'attention'] as const)('bulk %s projection equals plain loops over the HF tensors for every neuron', async (kind) => {

@@ -2,6 +2,7 @@
 import { VocabProjector } from '../../engine/onnx/projection.js';
 import { logSumExp, rankOf } from '../../engine/attribution/log-softmax.js';
 import { makeRng } from '../../scripts/lib/rng.js';
+import { expectClose } from '../engine/helpers.js';
 
 const V = 97;
 const d = 16;
@@ -20,12 +21,6 @@ function proj(u: ArrayLike<number>): Float64Array {
   return out;
 }
 
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
-
 describe('VocabProjector', () => {
   const K = 5;
   const U = rng.normals(K * d, 1);
@@ -35,7 +30,7 @@ describe('VocabProjector', () => {
     expect(D.length).toBe(K * V);
     const ref = new Float64Array(K * V);
     for (let r = 0; r < K; r++) ref.set(proj(U.subarray(r * d, (r + 1) * d)), r * V);
-    expect(maxDiff(D, ref)).toBeLessThan(1e-4);
+    expectClose(D, ref, 1e-4, 'D');
   });
 
   it('back-projects distributions', async () => {
@@ -43,7 +38,7 @@ describe('VocabProjector', () => {
     const Y = await projector.backProject(E);
     const ref = new Float64Array(2 * d);
     for (let r = 0; r < 2; r++) for (let i = 0; i < d; i++) for (let t = 0; t < V; t++) ref[r * d + i] += E[r * V + t] * W[t * d + i];
-    expect(maxDiff(Y, ref)).toBeLessThan(1e-4);
+    expectClose(Y, ref, 1e-4, 'Y');
   });
 
   it('scores log-prob increase with the logsumexp identity', async () => {
@@ -64,7 +59,7 @@ describe('VocabProjector', () => {
       return (x[w] - logSumExp(x)) - logP[base[r] * V + w];
     });
     // score = c d[w] - lse(logP + c d) = log p(w|x+v) - log p(w|x)
-    expect(maxDiff(got, ref)).toBeLessThan(1e-5);
+    expectClose(got, ref, 1e-5, 'scores');
     expect(got[4]).toBeCloseTo(0, 6);
   });
 
@@ -78,7 +73,7 @@ describe('VocabProjector', () => {
       const order = Array.from(dd.keys()).sort((a, b) => dd[b] - dd[a]);
       expect(Array.from(tb.topIndices.subarray(r * k, (r + 1) * k))).toEqual(order.slice(0, k));
       expect(Array.from(tb.bottomIndices.subarray(r * k, (r + 1) * k))).toEqual(order.slice(-k).reverse());
-      expect(maxDiff(tb.topValues.subarray(r * k, (r + 1) * k), order.slice(0, k).map((t) => dd[t]))).toBeLessThan(1e-4);
+      expectClose(tb.topValues.subarray(r * k, (r + 1) * k), order.slice(0, k).map((t) => dd[t]), 1e-4, `top values of row ${r}`);
       expect(ranks[r]).toBe(rankOf(dd, w));
     }
   });
