@@ -3,7 +3,6 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { resolveCaller, type Caller } from './auth/caller.js';
 import type { PrismaClient } from './database/prisma.js';
 import type { EngineService } from './engine-service.js';
-import type { EngineStatus } from './engine-status.js';
 import type { JobQueue } from './jobs.js';
 import { apiError, ErrorCode } from './errors.js';
 import { createLoaders, type Loaders } from './loaders.js';
@@ -11,7 +10,6 @@ import { createLoaders, type Loaders } from './loaders.js';
 /** Shared by every request of one server. */
 export interface ServerDeps {
   readonly prisma: PrismaClient;
-  readonly engineStatus: EngineStatus;
   /** Loaded models (api/engine-service.ts). */
   readonly engine: EngineService;
   /** Folders registerModel accepts checkpoints from. */

@@ -58,7 +58,6 @@ async function start(config: Config, log: Logger, running: Running): Promise<voi
     queryLimits: { maxDepth: config.maxQueryDepth, maxComplexity: config.maxQueryComplexity },
     log,
     prisma: running.prisma,
-    engineStatus: () => engine.status(),
     engine,
     modelRoots: config.modelRoots,
     jobs,
@@ -71,7 +70,9 @@ async function start(config: Config, log: Logger, running: Running): Promise<voi
     bootstrapKnowledgeModel(prisma, engine, log)
       .then(async ({ model }) => {
         if ((await prisma.vocabProjection.count({ where: { modelId: model.id } })) === 0
-          && (await prisma.job.count({ where: { kind: JOB_KINDS.indexProjections, status: { in: ['QUEUED', 'RUNNING'] } } })) === 0) {
+          && (await prisma.job.count({
+            where: { kind: JOB_KINDS.indexProjections, status: { in: ['QUEUED', 'RUNNING'] }, payload: { path: ['modelId'], equals: model.id } },
+          })) === 0) {
           await jobs.enqueue(JOB_KINDS.indexProjections, { modelId: model.id });
         }
       })

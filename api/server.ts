@@ -98,7 +98,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
   const engine = options.engine ?? new EngineService({ memoryBytes: 1024 * 1024 * 1024 });
   const deps: ServerDeps = {
-    prisma: options.prisma, engineStatus: options.engineStatus, engine, modelRoots: options.modelRoots ?? [], jobs: options.jobs ?? null,
+    prisma: options.prisma, engine, modelRoots: options.modelRoots ?? [], jobs: options.jobs ?? null,
     maxBatchSize: options.maxBatchSize ?? MAX_BATCH_PROMPTS,
   };
   app.disable('x-powered-by');

@@ -37,7 +37,7 @@ export type Health = {
   __typename?: 'Health';
   /** "ok" when a query against PostgreSQL succeeds, otherwise "error: <message>". */
   database: Scalars['String']['output'];
-  /** Engine status, e.g. "ready" or "not loaded". */
+  /** Engine status, e.g. "ready (1 model loaded, 61 of 4096 MB)" or "stopped". */
   engine: Scalars['String']['output'];
   /**
    * Job worker processes (npm run worker, or servers with in-process workers) whose last heartbeat

@@ -2,7 +2,7 @@
 import type { QueryResolvers } from '../generated/graphql.js';
 
 export const healthQueries: Pick<QueryResolvers, 'health'> = {
-  health: async (_parent, _args, { prisma, engineStatus, jobs }) => {
+  health: async (_parent, _args, { prisma, engine, jobs }) => {
     let database = 'ok';
     try {
       await prisma.$queryRaw`SELECT 1`;
@@ -10,6 +10,6 @@ export const healthQueries: Pick<QueryResolvers, 'health'> = {
       database = `error: ${error instanceof Error ? error.message : String(error)}`;
     }
     const workers = jobs === null || database !== 'ok' ? null : await jobs.liveWorkers();
-    return { database, engine: engineStatus(), workers };
+    return { database, engine: engine.status(), workers };
   },
 };

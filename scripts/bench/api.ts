@@ -85,7 +85,7 @@ export async function main(argv: string[]): Promise<number> {
     setup.indexMs = Math.round(performance.now() - t);
     const rows = await prisma.vocabProjection.count({ where: { modelId } });
 
-    const api = await startApiServer({ port: 0, host: '127.0.0.1', bodyLimitBytes: 1 << 20, log: quiet, prisma, engineStatus: () => engine.status(), engine });
+    const api = await startApiServer({ port: 0, host: '127.0.0.1', bodyLimitBytes: 1 << 20, log: quiet, prisma, engine });
     const post = async (query: string, variables: Record<string, unknown>) => {
       const res = await fetch(api.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
       const body = (await res.json()) as { errors?: unknown[] };

@@ -40,7 +40,7 @@ describe('EXPECTED FAILURE: GraphQL errors', () => {
     expect(res.body.errors?.[0]?.extensions?.code).toBe(code);
     expect(res.body.errors?.[0]?.message).toMatch(message);
     const health = await server.graphql('{ health { database engine workers } }');
-    expect(health).toEqual({ status: 200, body: { data: { health: { database: 'ok', engine: 'not loaded', workers: null } } } });
+    expect(health).toEqual({ status: 200, body: { data: { health: { database: 'ok', engine: 'ready (no model loaded, budget 1024 MB)', workers: null } } } });
   });
 
   it('rejects malformed JSON with 400 BAD_USER_INPUT', async () => {

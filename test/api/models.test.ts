@@ -1,5 +1,6 @@
 // models, model(id), knowledgeTypes and health over real HTTP.
 import { createPrisma } from '../../api/database/prisma.js';
+import { EngineService } from '../../api/engine-service.js';
 import { toGlobalId } from '../../api/relay.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
@@ -15,7 +16,7 @@ const CONFIG = {
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  server = await startTestServer(db.prisma, { engineStatus: () => 'ready' });
+  server = await startTestServer(db.prisma, { engine: new EngineService({ memoryBytes: 64 * 1024 * 1024 }) });
 });
 
 afterAll(async () => {
@@ -23,8 +24,8 @@ afterAll(async () => {
   await db?.drop();
 });
 
-it('reports database and engine status', async () => {
-  expect((await server.graphql('{ health { database engine } }')).body).toEqual({ data: { health: { database: 'ok', engine: 'ready' } } });
+it('reports database and engine status (the EngineService\'s own, with its memory budget)', async () => {
+  expect((await server.graphql('{ health { database engine } }')).body).toEqual({ data: { health: { database: 'ok', engine: 'ready (no model loaded, budget 64 MB)' } } });
 });
 
 it('lists models by name and fetches one by ID with its config', async () => {
@@ -69,7 +70,7 @@ it('reports an unreachable database in health instead of failing the query', asy
     expect(res.status).toBe(200);
     expect(res.body.errors).toBeUndefined();
     expect(res.body.data.health.database).toMatch(/^error: /);
-    expect(res.body.data.health.engine).toBe('not loaded');
+    expect(res.body.data.health.engine).toMatch(/^ready \(no model loaded/);
   } finally {
     await down.stop();
     await unreachable.$disconnect();

@@ -26,7 +26,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   engine = new EngineService({ memoryBytes: 64 * 1024 * 1024 });
   admin = { authorization: `Bearer ${(await createApiKey(db.prisma, 'admin', 'ADMIN')).key}` };
-  server = await startTestServer(db.prisma, { engine, modelRoots: [root], engineStatus: () => engine.status() });
+  server = await startTestServer(db.prisma, { engine, modelRoots: [root] });
 });
 
 afterAll(async () => {

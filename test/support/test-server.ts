@@ -2,7 +2,6 @@
 import type { PrismaClient } from '../../api/database/prisma.js';
 import type { EngineService } from '../../api/engine-service.js';
 import type { JobQueue } from '../../api/jobs.js';
-import { engineNotLoaded, type EngineStatus } from '../../api/engine-status.js';
 import type { Logger } from '../../api/logger.js';
 import type { QueryLimits } from '../../api/protection/query-limits.js';
 import { startApiServer } from '../../api/server.js';
@@ -26,7 +25,7 @@ export interface TestServer {
 
 /** Starts the API on port 0 over `prisma`. */
 export async function startTestServer(prisma: PrismaClient, options: {
-  bodyLimitBytes?: number; engineStatus?: EngineStatus; engine?: EngineService; modelRoots?: readonly string[]; jobs?: JobQueue; maxBatchSize?: number;
+  bodyLimitBytes?: number; engine?: EngineService; modelRoots?: readonly string[]; jobs?: JobQueue; maxBatchSize?: number;
   requireKeyForReads?: boolean;
   queryLimits?: QueryLimits;
 } = {}): Promise<TestServer> {
@@ -41,7 +40,6 @@ export async function startTestServer(prisma: PrismaClient, options: {
     bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
     log,
     prisma,
-    engineStatus: options.engineStatus ?? engineNotLoaded,
     engine: options.engine,
     modelRoots: options.modelRoots,
     jobs: options.jobs ?? null,
