@@ -95,7 +95,8 @@ export class JobQueue {
 
   /** Creates the Job row and queues it; returns the row. */
   async enqueue(kind: JobKind, payload: AttributeBatchPayload | IndexProjectionsPayload | EvaluatePayload): Promise<Job> {
-    const job = await this.prisma.job.create({ data: { kind, payload: { ...payload } } });
+    const runId = 'pendingRunId' in payload ? payload.pendingRunId : undefined;
+    const job = await this.prisma.job.create({ data: { kind, payload: { ...payload }, runId } });
     const bossId = await this.boss.send(kind, { jobId: job.id }, { retryLimit: this.options.retryLimit, retryDelay: 1, expireInSeconds: this.options.expireSeconds });
     return this.prisma.job.update({ where: { id: job.id }, data: { payload: { ...payload, bossId } } });
   }

@@ -36,11 +36,14 @@ async function runFor(context: Context, model: Model, prompt: Prompt, target: At
       if (hit !== null) return hit;
       const { run, created } = await service.pendingRow(request);
       if (created || run.status === 'FAILED') {
-        const job = await context.jobs.enqueue(JOB_KINDS.attributeBatch, {
+        // The row is PENDING before the job exists: a fast worker may replace it right after enqueue.
+        const pending = run.status === 'FAILED'
+          ? await context.prisma.attributionRun.update({ where: { id: run.id }, data: { status: 'PENDING', error: null } })
+          : run;
+        await context.jobs.enqueue(JOB_KINDS.attributeBatch, {
           modelId: model.id, promptIds: [prompt.id], method, targetTokenId: request.targetTokenId, pendingRunId: run.id,
         });
-        await context.prisma.job.update({ where: { id: job.id }, data: { runId: run.id } });
-        return context.prisma.attributionRun.update({ where: { id: run.id }, data: { status: 'PENDING', error: null } });
+        return pending;
       }
       return run;
     }
