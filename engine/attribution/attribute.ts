@@ -26,6 +26,8 @@ export interface AttributeOptions {
   readonly queryTop?: number;
   /** Also score each head at each source position (default false). */
   readonly headPositions?: boolean;
+  /** How many FFN query neurons to return (default `top`); every FFN neuron is scored anyway. */
+  readonly queryNeurons?: number;
 }
 
 export interface FfnNeuronScore { readonly layer: number; readonly neuron: number; readonly score: number; readonly coefficient: number }
@@ -79,17 +81,30 @@ export function topPrediction(cache: ForwardCache): number {
  */
 export async function rankFfnNeurons(model: AttributionModel, cache: ForwardCache,
   opts: Pick<AttributeOptions, 'target' | 'top' | 'method' | 'exactAll'> = {}): Promise<{ target: number; neurons: FfnNeuronScore[] }> {
+  const method = opts.method ?? 'log-prob-increase';
+  const { target, neurons } = await rankFfnMethods(model, cache, [method], opts);
+  return { target, neurons: neurons.get(method) ?? [] };
+}
+
+/**
+ * The top-k FFN neurons of `cache` by each of `methods`, from one attribution context: the final
+ * norm, baselines and (for rank / coefficient-rank) the brute-force subvalue ranks are computed
+ * once for all methods. Same validation and errors as attributeCache.
+ */
+export async function rankFfnMethods(model: AttributionModel, cache: ForwardCache, methods: readonly MethodName[],
+  opts: Pick<AttributeOptions, 'target' | 'top' | 'exactAll'> = {}): Promise<{ target: number; neurons: Map<MethodName, FfnNeuronScore[]> }> {
   const cfg = model.config;
   checkPrompt(cfg, cache.ids);
   const target = opts.target === undefined ? topPrediction(cache) : checkTargetId(cfg, opts.target);
   const k = checkK(opts.top ?? 300, cfg.nLayers * cfg.dMlp, 'top');
   const ctx = await buildContext(model, cache, target);
   const ffn = new FfnFamily(ctx);
-  const top = await rankFfn(ctx, ffn, opts.method ?? 'log-prob-increase', k, opts.exactAll ?? false);
-  return {
-    target,
-    neurons: Array.from(top.indices, (i, r) => ({ layer: ffn.layerOf(i), neuron: ffn.neuronOf(i), score: top.scores[r], coefficient: ffn.coefficient(i) })),
-  };
+  const neurons = new Map<MethodName, FfnNeuronScore[]>();
+  for (const method of methods) {
+    const top = await rankFfn(ctx, ffn, method, k, opts.exactAll ?? false);
+    neurons.set(method, Array.from(top.indices, (i, r) => ({ layer: ffn.layerOf(i), neuron: ffn.neuronOf(i), score: top.scores[r], coefficient: ffn.coefficient(i) })));
+  }
+  return { target, neurons };
 }
 
 /** Attribution from an existing forward cache of `model` (see attribute). */
@@ -101,6 +116,7 @@ export async function attributeCache(model: AttributionModel, cache: ForwardCach
   const method = opts.method ?? 'log-prob-increase';
   const exactAll = opts.exactAll ?? false;
   const queryTop = checkK(opts.queryTop ?? 30, cfg.nLayers * cfg.dMlp, 'queryTop');
+  const nQuery = checkK(opts.queryNeurons ?? k, cfg.nLayers * cfg.dMlp, 'queryNeurons');
 
   const ms: Record<string, number> = {};
   let clock = performance.now();
@@ -138,7 +154,7 @@ export async function attributeCache(model: AttributionModel, cache: ForwardCach
   lap('layers');
   const qUnits = attentionAll.slice(0, queryTop);
   const qs = await ffnQueryScores(ctx, qUnits);
-  const qOrder = argsortDescending(qs).subarray(0, k);
+  const qOrder = argsortDescending(qs).subarray(0, nQuery);
   const queryNeurons = Array.from(qOrder, (i) => ({ layer: Math.floor(i / cfg.dMlp), neuron: i % cfg.dMlp, score: qs[i] }));
   const ffnQueryUnits = Array.from(ffnByImp.indices.subarray(0, queryTop), (i, r) => ({ layer: ffn.layerOf(i), neuron: ffn.neuronOf(i), score: ffnByImp.scores[r] }));
   const queryLayers = layerQueryScores(ctx, ffnQueryUnits, qUnits);

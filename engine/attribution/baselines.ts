@@ -3,7 +3,6 @@
 import { AttributionError } from './attribution-error.js';
 import { ffnBase, type AttributionContext } from './context.js';
 import { exactTopK, topOfAll, type TopK } from './exact-top-k.js';
-import { applyFrozenNorm } from './frozen-norm.js';
 import type { FfnFamily } from './neuron-families.js';
 
 export const METHODS = {
@@ -25,21 +24,6 @@ export function parseMethod(s: string): MethodName {
   const names = Object.values(METHODS) as string[];
   if (names.includes(s)) return s as MethodName; // checked by includes just above
   throw new AttributionError('UNKNOWN_METHOD', `method must be one of a-h or ${names.join(', ')}: got ${JSON.stringify(s)}`);
-}
-
-const ROWS = 256;
-
-/** 1-based rank of w in softmax(phi(fc2_n)) for every FFN neuron [L * dMlp] (brute force). */
-export async function subvalueRanks(ctx: AttributionContext, fam: FfnFamily): Promise<Int32Array> {
-  const d = ctx.config.dModel;
-  const out = new Int32Array(fam.count);
-  for (let start = 0; start < fam.count; start += ROWS) {
-    const n = Math.min(ROWS, fam.count - start);
-    const U = new Float32Array(n * d);
-    for (let r = 0; r < n; r++) applyFrozenNorm(ctx.norm, fam.direction(start + r), U.subarray(r * d, (r + 1) * d));
-    out.set(await ctx.projector.rank(U, ctx.target), start);
-  }
-  return out;
 }
 
 function norms(ctx: AttributionContext, fam: FfnFamily): Float64Array {
@@ -94,11 +78,11 @@ export async function rankFfn(ctx: AttributionContext, fam: FfnFamily, method: M
       return topOfAll(coef.map((m, i) => Math.abs(m) * nrm[i]), k);
     }
     case 'rank': {
-      const ranks = await subvalueRanks(ctx, fam);
+      const ranks = await fam.subvalueRanks();
       return topOfAll(Float64Array.from(ranks, (r) => 1 / r), k);
     }
     case 'coefficient-rank': {
-      const ranks = await subvalueRanks(ctx, fam);
+      const ranks = await fam.subvalueRanks();
       return topOfAll(coef.map((m, i) => Math.abs(m) / ranks[i]), k);
     }
   }

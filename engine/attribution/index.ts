@@ -2,7 +2,7 @@
 // neurons, baselines, vocabulary projection and interventions.
 export { AttributionError, type AttributionErrorCode } from './attribution-error.js';
 export {
-  attribute, attributeCache, rankFfnNeurons, topPrediction,
+  attribute, attributeCache, rankFfnMethods, rankFfnNeurons, topPrediction,
   type AttributeOptions, type AttributionResult, type AttentionNeuronScore, type FfnNeuronScore,
 } from './attribute.js';
 export { METHODS, parseMethod, type MethodName } from './baselines.js';

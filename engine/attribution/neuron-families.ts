@@ -1,6 +1,7 @@
 // The two neuron families of method.md section 1, flattened to candidate indices, with their
 // Jensen upper bounds and exact scorers (used by both the pruned top-k and --exact-all).
 import { attnBase, ffnBase, rowOf, type AttributionContext } from './context.js';
+import { applyFrozenNorm } from './frozen-norm.js';
 import { dot, scoreRows } from './score-rows.js';
 
 export interface NeuronFamily {
@@ -64,7 +65,31 @@ export class FfnFamily implements NeuronFamily {
     const c = Float64Array.from(indices, (i) => this.coefficient(i));
     return scoreRows(this.ctx, { dir: indices, c, base }, (i) => this.direction(i));
   }
+
+  private ranks: Promise<Int32Array> | null = null;
+
+  /**
+   * 1-based rank of the target in softmax(phi(fc2_n)) for every candidate [count]: brute force
+   * (every subvalue projected), computed once per family (rank and coefficient-rank share it).
+   */
+  subvalueRanks(): Promise<Int32Array> {
+    this.ranks ??= (async () => {
+      const d = this.ctx.config.dModel;
+      const out = new Int32Array(this.count);
+      for (let start = 0; start < this.count; start += RANK_ROWS) {
+        const n = Math.min(RANK_ROWS, this.count - start);
+        const U = new Float32Array(n * d);
+        for (let r = 0; r < n; r++) applyFrozenNorm(this.ctx.norm, this.direction(start + r), U.subarray(r * d, (r + 1) * d));
+        out.set(await this.ctx.projector.rank(U, this.ctx.target), start);
+      }
+      return out;
+    })();
+    return this.ranks;
+  }
 }
+
+/** Subvalues projected per ONNX call by subvalueRanks. */
+const RANK_ROWS = 256;
 
 /**
  * Attention neuron (l, j, k, p) is index ((l * nHeads + j) * dHead + k) * T + p:

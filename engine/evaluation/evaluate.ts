@@ -2,7 +2,7 @@
 // method's own top-k neurons per sentence, the value-neuron and query-neuron ablations, and
 // random controls of the same size; overall and per knowledge type. Deterministic for a seed.
 import {
-  ablationMasks, attributeCache, METHODS, rankFfnNeurons, targetStats, type AttributionResult, type MethodName, type TargetStats,
+  ablationMasks, attributeCache, METHODS, rankFfnMethods, targetStats, type AttributionResult, type MethodName, type TargetStats,
 } from '../attribution/index.js';
 import { forward } from '../forward/forward.js';
 import type { LoadedModel } from '../forward/loaded-model.js';
@@ -80,11 +80,6 @@ function distinctAttention(list: AttributionResult['attentionNeurons']): Ablatio
   return out;
 }
 
-/** Random FFN and attention parameters of the given counts, seeded by (seed, sentence, name). */
-function randomLike(model: LoadedModel, like: { ffn: { length: number }; attention: { length: number } }, seed: number, sentenceId: string, name: string): Ablation {
-  return randomNeurons(model.config, { ffn: like.ffn.length, attention: like.attention.length }, seed, `${sentenceId}\u0000${name}`);
-}
-
 async function ablate(model: LoadedModel, s: PreparedSentence, a: Ablation): Promise<TargetStats> {
   const cache = await forward(model, s.ids, { hooks: ['logits'], masks: ablationMasks(model, a.ffn, a.attention) });
   return targetStats(cache, s.target);
@@ -106,8 +101,10 @@ export async function evaluateSentences(model: LoadedModel, sentences: readonly 
   const queryNeurons = positiveInt('queryNeurons', opts.queryNeurons ?? 1000, nFfn);
   const seed = opts.seed ?? 0;
   const mapTop = opts.mapTop ?? 300;
-  // One log-prob-increase attribution deep enough for every list taken from it.
-  const top = Math.min(nFfn, Math.max(k, valueAttention, valueFfn, queryNeurons, mapTop));
+  // One log-prob-increase attribution deep enough for every value list taken from it; the query
+  // neurons are scored for every FFN neuron anyway and only `queryNeurons` of them are kept.
+  const top = Math.min(nFfn, Math.max(k, valueAttention, valueFfn, mapTop));
+  const baselines = methods.filter((m) => m !== 'log-prob-increase');
 
   const names: { name: string; kind: ConditionKind; controlFor?: string }[] = [
     ...methods.map((m) => ({ name: m, kind: 'method' as const })),
@@ -120,24 +117,27 @@ export async function evaluateSentences(model: LoadedModel, sentences: readonly 
   const attributions: SentenceAttribution[] = [];
   for (const [i, s] of sentences.entries()) {
     const cache = await forward(model, s.ids);
-    const main = await attributeCache(model, cache, { target: s.target, top });
+    const main = await attributeCache(model, cache, { target: s.target, top, queryNeurons });
+    const ranked = baselines.length === 0 ? null : (await rankFfnMethods(model, cache, baselines, { target: s.target, top: k })).neurons;
     if (mapTop > 0) attributions.push(compactAttribution(s.record.id, s.record.knowledgeType, main, mapTop));
     const plan = new Map<string, Ablation>();
     for (const m of methods) {
-      const ffn = m === 'log-prob-increase' ? main.ffnNeurons : (await rankFfnNeurons(model, cache, { target: s.target, top: k, method: m })).neurons;
+      const ffn = m === 'log-prob-increase' ? main.ffnNeurons : ranked?.get(m) ?? [];
       plan.set(m, { ffn: ffn.slice(0, k).map(({ layer, neuron }) => ({ layer, neuron })), attention: [] });
     }
     // The control of the method table: k random FFN neurons.
-    plan.set(`random-top-${k}`, randomLike(model, { ffn: { length: k }, attention: { length: 0 } }, seed, s.record.id, `random-top-${k}`));
+    // Seeded by (seed, sentence, condition) only.
+    const random = (name: string, like: { ffn: number; attention: number }): Ablation => randomNeurons(model.config, like, seed, `${s.record.id}\u0000${name}`);
+    plan.set(`random-top-${k}`, random(`random-top-${k}`, { ffn: k, attention: 0 }));
     const value: Ablation = {
       ffn: main.ffnNeurons.slice(0, valueFfn).map(({ layer, neuron }) => ({ layer, neuron })),
       attention: distinctAttention(main.attentionNeurons.slice(0, valueAttention)),
     };
     plan.set('value-neurons', value);
-    plan.set('random-value-neurons', randomLike(model, value, seed, s.record.id, 'random-value-neurons'));
+    plan.set('random-value-neurons', random('random-value-neurons', { ffn: value.ffn.length, attention: value.attention.length }));
     const query: Ablation = { ffn: main.queryNeurons.slice(0, queryNeurons).map(({ layer, neuron }) => ({ layer, neuron })), attention: [] };
     plan.set('query-neurons', query);
-    plan.set('random-query-neurons', randomLike(model, query, seed, s.record.id, 'random-query-neurons'));
+    plan.set('random-query-neurons', random('random-query-neurons', { ffn: query.ffn.length, attention: 0 }));
 
     const after: Record<string, TargetStats> = {};
     for (const c of names) {
