@@ -1,33 +1,18 @@
 // Everything the scores of one (prompt, target) share: the frozen final norm, the baseline
 // distributions p(. | x) at every residual point x scored against, and their Jensen directions.
-import { VocabProjector } from '../onnx/projection.js';
+import type { VocabProjector } from '../onnx/projection.js';
 import type { ForwardCache, ModelConfig, Tensor } from '../types.js';
 import { applyFrozenNorm, freezeFinalNorm, jensenDirection, type FrozenNorm } from './frozen-norm.js';
 import { logSoftmax } from './log-softmax.js';
 
-/** What attribution reads from a model: its config and canonical weights (engine/types.ts). */
+/**
+ * What attribution reads from a model: its config, canonical weights (engine/types.ts) and its
+ * vocabulary projector (LoadedModel owns one and releases it with the model).
+ */
 export interface AttributionModel {
   readonly config: ModelConfig;
   weight(name: string): Tensor;
-}
-
-const PROJECTORS = new WeakMap<AttributionModel, VocabProjector>();
-
-/** The model's shared vocabulary projector (sessions over unembed.W_U), created on first use. */
-export function projectorOf(model: AttributionModel): VocabProjector {
-  let p = PROJECTORS.get(model);
-  if (!p) {
-    p = new VocabProjector(model.weight('unembed.W_U'));
-    PROJECTORS.set(model, p);
-  }
-  return p;
-}
-
-/** Releases the projection sessions of `model` (call before the model itself is disposed). */
-export async function disposeProjector(model: AttributionModel): Promise<void> {
-  const p = PROJECTORS.get(model);
-  PROJECTORS.delete(model);
-  if (p) await p.dispose();
+  readonly projector: VocabProjector;
 }
 
 /**
@@ -70,7 +55,7 @@ export async function buildContext(model: AttributionModel, cache: ForwardCache,
   const last = T - 1;
   const hFinal = rowOf(cache.get(`blocks.${L - 1}.hook_resid_post`), last);
   const norm = freezeFinalNorm(config, hFinal, model.weight('ln_final.w').data);
-  const projector = projectorOf(model);
+  const projector = model.projector;
   const B = 2 * L + 1;
   const U = new Float32Array((B - 1) * d);
   for (let l = 0; l < L; l++) {

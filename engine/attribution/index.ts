@@ -6,7 +6,7 @@ export {
   type AttributeOptions, type AttributionResult, type AttentionNeuronScore, type FfnNeuronScore,
 } from './attribute.js';
 export { METHODS, parseMethod, type MethodName } from './baselines.js';
-export { disposeProjector, type AttributionModel } from './context.js';
+export type { AttributionModel } from './context.js';
 export { ablationMasks, intervene, targetStats, type InterventionResult, type TargetStats } from './intervention.js';
 export { QUERY_GUARD } from './query-neurons.js';
 export { checkTargetId, targetFromText } from './target.js';

@@ -1,6 +1,5 @@
 // Query neurons and layer-level query scores (method.md section 4): how much each earlier
 // component of the residual stream feeds the key of a top value neuron, weighted by its score.
-import { RowDot } from '../onnx/projection.js';
 import { rowOf, type AttributionContext } from './context.js';
 import { dot } from './score-rows.js';
 
@@ -71,22 +70,17 @@ export async function ffnQueryScores(ctx: AttributionContext, units: readonly At
     used.push({ u, key: Float32Array.from(key), weight: u.score / z });
   }
   if (used.length === 0) return s;
-  const rowDot = new RowDot(d);
-  try {
-    for (let i = 0; i < L - 1; i++) {
-      const active = used.filter((x) => x.u.layer > i);
-      if (active.length === 0) continue;
-      const A = new Float32Array(active.length * d);
-      active.forEach((x, r) => A.set(x.key, r * d));
-      const proj = await rowDot.run(A, ctx.model.weight(`blocks.${i}.mlp.W_out`).data);
-      const post = ctx.cache.get(`blocks.${i}.mlp.hook_post`);
-      active.forEach((x, r) => {
-        const m = rowOf(post, x.u.position);
-        for (let n = 0; n < dMlp; n++) s[i * dMlp + n] += m[n] * proj[r * dMlp + n] * x.weight;
-      });
-    }
-  } finally {
-    await rowDot.dispose();
+  for (let i = 0; i < L - 1; i++) {
+    const active = used.filter((x) => x.u.layer > i);
+    if (active.length === 0) continue;
+    const A = new Float32Array(active.length * d);
+    active.forEach((x, r) => A.set(x.key, r * d));
+    const proj = await ctx.projector.rowDot(A, ctx.model.weight(`blocks.${i}.mlp.W_out`).data);
+    const post = ctx.cache.get(`blocks.${i}.mlp.hook_post`);
+    active.forEach((x, r) => {
+      const m = rowOf(post, x.u.position);
+      for (let n = 0; n < dMlp; n++) s[i * dMlp + n] += m[n] * proj[r * dMlp + n] * x.weight;
+    });
   }
   return s;
 }

@@ -3,7 +3,7 @@
 // notebooks do); `applyFinalNormWeight` multiplies u by ln_final.w first (TransformerLens's
 // folded W_U). No centring and no frozen scale: logits are per-neuron, not per-prompt.
 import { AttributionError } from './attribution-error.js';
-import { projectorOf, type AttributionModel } from './context.js';
+import type { AttributionModel } from './context.js';
 
 export type NeuronRef =
   | { readonly kind: 'ffn'; readonly layer: number; readonly neuron: number }
@@ -45,7 +45,7 @@ function prepare(model: AttributionModel, rows: Float32Array, opts: ProjectionOp
 export async function projectNeuron(model: AttributionModel, ref: NeuronRef, k: number, opts: ProjectionOptions = {}): Promise<NeuronProjection> {
   const V = model.config.dVocab;
   if (!Number.isInteger(k) || k < 1 || k > V) throw new AttributionError('K_OUT_OF_RANGE', `k must be an integer in [1, ${V}]: got ${k}`);
-  const tb = await projectorOf(model).topK(prepare(model, Float32Array.from(subvalue(model, ref)), opts), k);
+  const tb = await model.projector.topK(prepare(model, Float32Array.from(subvalue(model, ref)), opts), k);
   return {
     top: Array.from(tb.topIndices, (id, i) => ({ id, logit: tb.topValues[i] })),
     bottom: Array.from(tb.bottomIndices, (id, i) => ({ id, logit: tb.bottomValues[i] })),
@@ -78,7 +78,7 @@ export async function bulkProjectLayer(model: AttributionModel, kind: NeuronKind
   if (!inRange(layer, L)) bad('layer', layer, L);
   const w = model.weight(kind === 'ffn' ? `blocks.${layer}.mlp.W_out` : `blocks.${layer}.attn.W_O`).data;
   const rows = kind === 'ffn' ? dMlp : H * dh;
-  const projector = projectorOf(model);
+  const projector = model.projector;
   const p = {
     layer, topIds: new Int32Array(rows * k), topLogits: new Float32Array(rows * k),
     bottomIds: new Int32Array(rows * k), bottomLogits: new Float32Array(rows * k),

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCheckpoint } from '../checkpoint/load-checkpoint.js';
+import { VocabProjector } from '../onnx/projection.js';
 import { OnnxSession } from '../onnx/session.js';
 import { TextTokenizer } from '../tokenizer/text-tokenizer.js';
 import type { ModelConfig, Tensor } from '../types.js';
@@ -15,6 +16,7 @@ export interface LoadModelOptions {
 
 export class LoadedModel {
   private disposed = false;
+  private projection: VocabProjector | null = null;
 
   private constructor(
     readonly dir: string,
@@ -49,6 +51,13 @@ export class LoadedModel {
     return w;
   }
 
+  /** The vocabulary projection sessions over unembed.W_U, created on first use, released by dispose(). */
+  get projector(): VocabProjector {
+    if (this.disposed) throw new Error(`model ${this.dir} was disposed`);
+    this.projection ??= new VocabProjector(this.weight('unembed.W_U'));
+    return this.projection;
+  }
+
   weightNames(): string[] {
     return [...this.weights.keys()];
   }
@@ -62,10 +71,12 @@ export class LoadedModel {
     return this.disposed;
   }
 
-  /** Releases the ONNX session; the model cannot run afterwards. */
+  /** Releases the ONNX sessions (forward and projection); the model cannot run afterwards. */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    await this.projection?.dispose();
+    this.projection = null;
     await this.session.dispose();
   }
 }

@@ -23,9 +23,16 @@ const i64 = (values: ArrayLike<number>): BigInt64Array => BigInt64Array.from(Arr
 /** Sessions over one W_U [dVocab, dModel]; created lazily, released by dispose(). */
 export class VocabProjector {
   private readonly sessions = new Map<GraphKind, Promise<OnnxSession>>();
+  private readonly dots: RowDot;
 
   constructor(private readonly W_U: Tensor) {
     if (W_U.shape.length !== 2) throw new Error(`W_U must be [dVocab, dModel]: got [${W_U.shape.join(', ')}]`);
+    this.dots = new RowDot(W_U.shape[1]);
+  }
+
+  /** Row dot products A [M, dModel] x B [N, dModel]^T -> [M, N] (a session kept with the others). */
+  rowDot(A: Float32Array, B: Float32Array): Promise<Float32Array> {
+    return this.dots.run(A, B);
   }
 
   get dVocab(): number { return this.W_U.shape[0]; }
@@ -82,6 +89,7 @@ export class VocabProjector {
     const all = [...this.sessions.values()];
     this.sessions.clear();
     for (const s of all) await (await s).dispose();
+    await this.dots.dispose();
   }
 
   private rows(U: Float32Array): Tensor {
@@ -101,7 +109,7 @@ export class VocabProjector {
   }
 }
 
-/** Row dot products A [M, d] x B [N, d]^T -> [M, N], one session per dModel. */
+/** Row dot products A [M, d] x B [N, d]^T -> [M, N]; its session is compiled on first use and kept. */
 export class RowDot {
   private session: Promise<OnnxSession> | null = null;
 

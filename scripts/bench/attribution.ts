@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
-  attributeCache, bulkProject, disposeProjector, forward, loadModel, projectNeuron, type AttributionResult, type LoadedModel,
+  attributeCache, bulkProject, forward, loadModel, projectNeuron, type AttributionResult, type LoadedModel,
 } from '../../engine/index.js';
 import { makeRng } from '../lib/rng.js';
 
@@ -92,7 +92,6 @@ async function runCase(name: CaseName, top: number, repeat: number, tokens: numb
     const res = await timeAttribution(model, ids, top, name === 'brute', name === 'brute' ? 1 : repeat);
     return { shape, top, promptTokens: ids.length, loadMs: Math.round(loadMs), ...res };
   } finally {
-    await disposeProjector(model);
     await model.dispose();
   }
 }

@@ -1,7 +1,7 @@
 // The frame every model-loading CLI command shares: expected failures (bad usage, bad checkpoint,
 // bad engine input) print `<command>: <code>: <message>` and exit 2; the model and its projection
 // sessions are disposed whatever happens; anything unexpected is rethrown.
-import { disposeProjector, type LoadedModel } from '../../engine/index.js';
+import { type LoadedModel } from '../../engine/index.js';
 
 /** Thrown for bad command-line usage (exit code 2, usage line printed). */
 export class UsageError extends Error {
@@ -34,7 +34,6 @@ export async function runModelCommand(
     // `held` is assigned inside the callback, which TypeScript's flow analysis cannot see.
     const model = held as LoadedModel | null;
     if (model) {
-      await disposeProjector(model);
       await model.dispose();
     }
   }

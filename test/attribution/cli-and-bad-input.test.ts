@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { attribute, AttributionError, disposeProjector, loadModel, type LoadedModel } from '../../engine/index.js';
+import { attribute, AttributionError, loadModel, type LoadedModel } from '../../engine/index.js';
 import { writeRandomCheckpoint } from '../../scripts/lib/random-checkpoint.js';
 import { expectClose, makeTempDir, removeDir } from '../engine/helpers.js';
 
@@ -35,7 +35,6 @@ describe('atlas attribute', () => {
     model = await loadModel(dir);
   });
   afterAll(async () => {
-    await disposeProjector(model);
     await model?.dispose();
     removeDir(dir);
   });

@@ -1,7 +1,7 @@
 // Interventions against the naive forward with the same neurons zeroed, and vocabulary
 // projections (single neuron and bulk) against plain loops over the HF tensors.
 import {
-  bulkProject, bulkProjectLayer, disposeProjector, intervene, loadModel, projectNeuron, type LoadedModel,
+  bulkProject, bulkProjectLayer, intervene, loadModel, projectNeuron, type LoadedModel,
 } from '../../engine/index.js';
 import { writeRandomCheckpoint, type HfTensor, type RandomCheckpointSpec } from '../../scripts/lib/random-checkpoint.js';
 import { naiveForward } from '../reference/naive-forward.js';
@@ -33,7 +33,6 @@ describe.each(CASES)('interventions and projections: %s', (_label, spec) => {
     model = await loadModel(dir);
   });
   afterAll(async () => {
-    await disposeProjector(model);
     await model?.dispose();
     removeDir(dir);
   });

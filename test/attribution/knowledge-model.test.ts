@@ -2,7 +2,7 @@
 // neuron ranks in the top 3 for >= 90% of prompts, ablating the top-10 FFN neurons lowers the
 // answer's probability more than ablating 10 random neurons, and pruned top-300 = exact-all.
 import { readFileSync } from 'node:fs';
-import { attributeCache, disposeProjector, forward, intervene, loadModel, rankFfnNeurons, type LoadedModel } from '../../engine/index.js';
+import { attributeCache, forward, intervene, loadModel, rankFfnNeurons, type LoadedModel } from '../../engine/index.js';
 import { ensureKnowledgeModel } from '../../scripts/knowledge-model/generate.js';
 import type { KnowledgeRecord } from '../../scripts/knowledge-model/dataset.js';
 import { makeRng } from '../../scripts/lib/rng.js';
@@ -17,7 +17,6 @@ describe('attribution on the knowledge model', () => {
     records = readFileSync(files.datasetPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as KnowledgeRecord);
   }, 600_000);
   afterAll(async () => {
-    await disposeProjector(model);
     await model?.dispose();
   });
 

@@ -1,7 +1,7 @@
 // Every attribution score against the naive loops of test/reference/naive-attribution.ts on tiny
 // random GPT-2 and Llama (GQA) checkpoints: FFN and attention neurons, layers, heads, head x
 // position, query neurons, layer-level query scores and every baseline; pruned = exact-all.
-import { attributeCache, disposeProjector, forward, loadModel, type LoadedModel } from '../../engine/index.js';
+import { attributeCache, forward, loadModel, type LoadedModel } from '../../engine/index.js';
 import { METHODS, type MethodName } from '../../engine/attribution/baselines.js';
 import type { AttributionResult } from '../../engine/attribution/attribute.js';
 import { writeRandomCheckpoint, type RandomCheckpointSpec } from '../../scripts/lib/random-checkpoint.js';
@@ -42,7 +42,6 @@ describe.each(CASES)('attribution vs naive reference: %s', (_label, spec) => {
     ref = naive.all();
   });
   afterAll(async () => {
-    await disposeProjector(model);
     await model?.dispose();
     removeDir(dir);
   });

@@ -4,7 +4,7 @@
 // shaped checkpoints the benchmarks cache under .cache/bench/ (skipped when absent; minutes each).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { attributeCache, disposeProjector, forward, loadModel, type LoadedModel } from '../../engine/index.js';
+import { attributeCache, forward, loadModel, type LoadedModel } from '../../engine/index.js';
 import { writeRandomCheckpoint, type RandomCheckpointSpec } from '../../scripts/lib/random-checkpoint.js';
 import { expectClose, makeTempDir, removeDir } from '../engine/helpers.js';
 import { sharedModelDir } from '../support/shared-models.js';
@@ -41,7 +41,6 @@ describe.each(RANDOM)('pruned top-k: random %s', (_label, spec) => {
     model = await loadModel(dir);
   });
   afterAll(async () => {
-    await disposeProjector(model);
     await model?.dispose();
     removeDir(dir);
   });
@@ -58,7 +57,6 @@ if (!storiesPresent) console.warn(`stories260K pruned-vs-exact skipped: ${STORIE
   let model: LoadedModel;
   beforeAll(async () => { model = await loadModel(STORIES); });
   afterAll(async () => {
-    await disposeProjector(model);
     await model?.dispose();
   });
   it('equals exact-all on the reference prompts', async () => {
@@ -76,7 +74,6 @@ describe.each(['gpt2-small', 'llama-small'])('pruned top-k: cached %s shape', (s
   beforeAll(async () => { if (present) model = await loadModel(dir); });
   afterAll(async () => {
     if (!present) return;
-    await disposeProjector(model);
     await model?.dispose();
   });
   (present ? it : it.skip)('equals exact-all on a 4-token prompt', async () => {

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { attribute, disposeProjector, forward, intervene, loadModel, logSoftmax, type LoadedModel } from '../../engine/index.js';
+import { attribute, forward, intervene, loadModel, logSoftmax, type LoadedModel } from '../../engine/index.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const NODE = [process.execPath, '--experimental-wasm-modules', '--import', 'tsx'];
@@ -68,7 +68,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (model) {
-    await disposeProjector(model);
     await model.dispose();
   }
   if (tmp) rmSync(tmp, { recursive: true, force: true });
