@@ -20,6 +20,7 @@ import type { PrismaClient } from './database/prisma.js';
 import type { EngineService } from './engine-service.js';
 import type { AttributionMethod, Job, Model, Prisma } from './generated/prisma/client.js';
 import type { Logger } from './logger.js';
+import { processAlive } from './process-alive.js';
 import { ensureNeurons, type NeuronKey } from './neuron-rows.js';
 import { PROJECTION_DEPTH, storableText } from './projections.js';
 
@@ -60,22 +61,19 @@ class JobCancelled extends Error {
 /** A worker silent for this many heartbeats is dead. */
 export const STALE_BEATS = 6;
 
-/** Whether process `pid` exists on this host (EPERM: it exists, owned by someone else). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Rows written per INSERT while indexing projections. */
 const INSERT_BATCH = 20_000;
 
 /** The queue: enqueue from the API, work from `npm run worker` or in-process workers. */
 export class JobQueue {
-  private constructor(private readonly boss: PgBoss, private readonly prisma: PrismaClient, private readonly options: JobQueueOptions) {}
+  /** Seconds between heartbeats, and how long a silent worker counts as alive. */
+  private readonly heartbeatSeconds: number;
+  private readonly staleSeconds: number;
+
+  private constructor(private readonly boss: PgBoss, private readonly prisma: PrismaClient, private readonly options: JobQueueOptions) {
+    this.heartbeatSeconds = options.heartbeatSeconds ?? 10;
+    this.staleSeconds = STALE_BEATS * this.heartbeatSeconds;
+  }
 
   /** Starts pg-boss on `options.url` (creating its schema and the queues). */
   static async start(prisma: PrismaClient, options: JobQueueOptions): Promise<JobQueue> {
@@ -114,7 +112,7 @@ export class JobQueue {
     const id = randomUUID();
     await this.touch(id);
     this.workerId = id;
-    const every = (this.options.heartbeatSeconds ?? 10) * 1000;
+    const every = this.heartbeatSeconds * 1000;
     this.beating = this.beat();
     await this.beating;
     this.heartbeat = setInterval(() => { this.beating = this.beating.then(() => this.beat()); }, every);
@@ -184,7 +182,7 @@ export class JobQueue {
    * dead workers' rows; returns the ids of the jobs it claimed.
    */
   async retryJobsOfDeadWorkers(me: string): Promise<number[]> {
-    const staleMs = STALE_BEATS * (this.options.heartbeatSeconds ?? 10) * 1000;
+    const staleMs = this.staleSeconds * 1000;
     const here = hostname();
     const others = await this.prisma.$queryRaw<{ id: string; host: string; pid: number; silentMs: number }[]>`
       SELECT "id", "host", "pid", (EXTRACT(EPOCH FROM ((now() AT TIME ZONE 'UTC') - "heartbeatAt")) * 1000)::float8 AS "silentMs"
@@ -225,9 +223,8 @@ export class JobQueue {
 
   /** Workers whose last heartbeat is at most STALE_BEATS heartbeats old. */
   async liveWorkers(): Promise<number> {
-    const staleSeconds = STALE_BEATS * (this.options.heartbeatSeconds ?? 10);
     const [row] = await this.prisma.$queryRaw<{ live: number }[]>`
-      SELECT count(*)::int AS live FROM "Worker" WHERE "heartbeatAt" >= (now() AT TIME ZONE 'UTC') - make_interval(secs => ${staleSeconds})`;
+      SELECT count(*)::int AS live FROM "Worker" WHERE "heartbeatAt" >= (now() AT TIME ZONE 'UTC') - make_interval(secs => ${this.staleSeconds})`;
     return row?.live ?? 0;
   }
 

