@@ -80,11 +80,13 @@ export interface Connection<T> {
 }
 
 /**
- * A connection from `rows`, fetched in ascending id order with `take: page.take + 1`: the extra
- * row only tells whether a next page exists.
+ * A connection from `rows`, fetched in ascending cursor-key order with `take: page.take + 1`: the
+ * extra row only tells whether a next page exists. The cursor key is the row's id unless `keyOf`
+ * says otherwise (a rank, an offset into an ordered result).
  */
-export function toConnection<T extends { id: number }>(rows: readonly T[], page: Page): Connection<T> {
-  const edges = rows.slice(0, page.take).map((node) => ({ cursor: toCursor(node.id), node }));
+export function toConnection<T>(rows: readonly T[], page: Page,
+  keyOf: (row: T, index: number) => number = (row) => (row as { id: number }).id): Connection<T> {
+  const edges = rows.slice(0, page.take).map((node, i) => ({ cursor: toCursor(keyOf(node, i)), node }));
   return {
     edges,
     pageInfo: {

@@ -13,7 +13,7 @@ import type { AttributionRun, Model, Neuron, NeuronScore, Prompt, VocabProjectio
 import type { NeuronKind, ScoreRole } from '../generated/prisma/enums.js';
 import { loadProjections, PROJECTION_DEPTH } from '../projections.js';
 import { prepareTokens } from '../prompt-import.js';
-import { fromGlobalId, parsePage, toCursor, toGlobalId, MAX_PAGE_SIZE } from '../relay.js';
+import { fromGlobalId, parsePage, toConnection, toGlobalId, MAX_PAGE_SIZE } from '../relay.js';
 
 /** The token id an AttributionTargetInput names; null: the model's top-1 prediction. Throws BAD_USER_INPUT / AttributionError. */
 export function targetId(engine: Context['engine'], model: Model, target: AttributionTargetInput | null | undefined): number | null {
@@ -101,11 +101,7 @@ function scoresConnection(role: ScoreRole, kind: NeuronKind) {
       ? await attributionServiceFor(context.prisma, context.engine).pages.getOrLoad(key, load)
       : await load()) as Awaited<ReturnType<typeof load>>;
     for (const r of rows) context.loaders.neuronById.prime(r.neuronId, r.neuron);
-    const edges = rows.slice(0, page.take).map((node) => ({ cursor: toCursor(node.rank), node }));
-    return {
-      edges,
-      pageInfo: { hasNextPage: rows.length > page.take, hasPreviousPage: page.afterId !== null, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
-    };
+    return toConnection(rows, page, (row) => row.rank);
   };
 }
 

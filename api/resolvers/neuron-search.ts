@@ -6,7 +6,7 @@ import type { NeuronHitResolvers, NeuronResolvers, QueryResolvers, TokenInput } 
 import type { Model } from '../generated/prisma/client.js';
 import { neuronTopPrompts, neuronTypeStats, searchNeurons } from '../neuron-search.js';
 import { modelConfigOf } from '../prompt-import.js';
-import { fromGlobalId, parsePage, toCursor, MAX_PAGE_SIZE } from '../relay.js';
+import { fromGlobalId, parsePage, toConnection, MAX_PAGE_SIZE } from '../relay.js';
 
 /** Token ids matching `token` for `model`: the id, or the text with and without a leading space. */
 function tokenIds(context: Context, model: Model, token: TokenInput): number[] {
@@ -48,11 +48,7 @@ const neurons: QueryResolvers['neurons'] = async (_parent, args, context) => {
     projectsTo: f.projectsTo == null ? null : tokenIds(context, model, f.projectsTo),
     annotated: f.annotated ?? null, label: f.label ?? null, orderBy, offset, take: page.take + 1,
   });
-  const edges = hits.slice(0, page.take).map((hit, i) => ({ cursor: toCursor(offset + i + 1), node: hit }));
-  return {
-    edges,
-    pageInfo: { hasNextPage: hits.length > page.take, hasPreviousPage: offset > 0, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
-  };
+  return toConnection(hits, page, (_hit, i) => offset + i + 1);
 };
 
 const neuron: QueryResolvers['neuron'] = async (_parent, args, { loaders }) => {
