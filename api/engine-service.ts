@@ -1,9 +1,7 @@
 // The API's only door to engine/: models loaded lazily by folder, kept under a memory budget
 // (least recently used unloaded first, never one in use), and one computation at a time (the
 // engine already uses both cores per operator).
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { loadModel, TextTokenizer, type LoadedModel } from '../engine/index.js';
+import { loadModel, readTokenizer, type LoadedModel, type TextTokenizer } from '../engine/index.js';
 
 export interface EngineServiceOptions {
   /** Bytes of fp32 weights kept loaded; the model in use is kept even when it alone exceeds it. */
@@ -53,8 +51,7 @@ export class EngineService {
   tokenizer(dir: string): TextTokenizer | null {
     let tokenizer = this.tokenizers.get(dir);
     if (tokenizer === undefined) {
-      const file = path.join(dir, 'tokenizer.json');
-      tokenizer = existsSync(file) ? TextTokenizer.fromFile(file) : null;
+      tokenizer = readTokenizer(dir);
       this.tokenizers.set(dir, tokenizer);
     }
     return tokenizer;
@@ -91,7 +88,7 @@ export class EngineService {
     if (this.closed) throw new Error('engine service is closed');
     let entry = this.entries.get(dir);
     if (entry === undefined) {
-      const loading = loadModel(dir, { intraOpNumThreads: this.options.intraOpNumThreads ?? 2 });
+      const loading = loadModel(dir, { intraOpNumThreads: this.options.intraOpNumThreads ?? 2, tokenizer: this.tokenizer(dir) });
       const created: Entry = { dir, loading, model: null, bytes: 0, leases: 0 };
       entry = created;
       this.loads++;

@@ -5,7 +5,7 @@ export { CheckpointError, type CheckpointErrorCode } from './checkpoint/checkpoi
 export { loadCheckpoint, readModelConfig, type Checkpoint } from './checkpoint/load-checkpoint.js';
 export { SUPPORTED_ARCHITECTURES } from './checkpoint/architectures.js';
 export { SafetensorsFile, type TensorEntry } from './checkpoint/safetensors-reader.js';
-export { loadModel, LoadedModel, type LoadModelOptions } from './forward/loaded-model.js';
+export { loadModel, LoadedModel, readTokenizer, type LoadModelOptions } from './forward/loaded-model.js';
 export { forward, type ForwardOptions } from './forward/forward.js';
 export { MapForwardCache } from './forward/forward-cache.js';
 export { EngineInputError } from './forward/engine-input-error.js';

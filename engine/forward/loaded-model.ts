@@ -12,6 +12,14 @@ import { buildForwardGraph, graphWeightShapes } from './forward-graph.js';
 export interface LoadModelOptions {
   /** Threads per ONNX operator (default 2). */
   readonly intraOpNumThreads?: number;
+  /** The checkpoint's tokenizer when the caller already has it (default: read tokenizer.json). */
+  readonly tokenizer?: TextTokenizer | null;
+}
+
+/** The tokenizer.json of the checkpoint folder `dir`, or null when it has none. */
+export function readTokenizer(dir: string): TextTokenizer | null {
+  const file = join(dir, 'tokenizer.json');
+  return existsSync(file) ? TextTokenizer.fromFile(file) : null;
 }
 
 export class LoadedModel {
@@ -30,8 +38,7 @@ export class LoadedModel {
   /** Loads `dir` (see loadCheckpoint for errors), its tokenizer.json if present, and compiles the graph. */
   static async load(dir: string, opts: LoadModelOptions = {}): Promise<LoadedModel> {
     const checkpoint = loadCheckpoint(dir);
-    const tokPath = join(dir, 'tokenizer.json');
-    const tokenizer = existsSync(tokPath) ? TextTokenizer.fromFile(tokPath) : null;
+    const tokenizer = opts.tokenizer === undefined ? readTokenizer(dir) : opts.tokenizer;
     const session = await OnnxSession.create(buildForwardGraph(checkpoint.config), opts);
     for (const name of graphWeightShapes(checkpoint.config).keys()) {
       const w = checkpoint.weights.get(name);
