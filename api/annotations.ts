@@ -6,7 +6,7 @@ import type { Annotation } from './generated/prisma/client.js';
 import { apiError, badInput, ErrorCode, notFound } from './errors.js';
 
 /** Limits on annotation fields (characters; tags per annotation). */
-export const ANNOTATION_LIMITS = Object.freeze({ label: 200, note: 10_000, tags: 32, tag: 64 });
+const ANNOTATION_LIMITS = Object.freeze({ label: 200, note: 10_000, tags: 32, tag: 64 });
 
 export interface AnnotationFields {
   readonly label?: string | undefined;
@@ -16,7 +16,7 @@ export interface AnnotationFields {
 }
 
 /** Trims and checks the fields present; tags are trimmed and deduplicated in order. Throws BAD_USER_INPUT. */
-export function normaliseFields(fields: AnnotationFields): { label?: string; note?: string | null; tags?: string[] } {
+function normaliseFields(fields: AnnotationFields): { label?: string; note?: string | null; tags?: string[] } {
   const out: { label?: string; note?: string | null; tags?: string[] } = {};
   if (fields.label !== undefined) {
     const label = fields.label.trim();

@@ -19,12 +19,12 @@ export const ATTRIBUTION_ENGINE_VERSION = 'attr-1';
 /** Value neurons (FFN and attention) and query neurons stored per run. */
 export const STORED_TOP = 300;
 /** targetTokenId of a PENDING row whose target is the model's (not yet computed) top-1 prediction. */
-export const PENDING_DEFAULT_TARGET = -1;
+const PENDING_DEFAULT_TARGET = -1;
 /** Top next-token predictions stored per run. */
-export const TOP_PREDICTIONS = 10;
+const TOP_PREDICTIONS = 10;
 
 /** GraphQL / Prisma method enum -> engine method name. */
-export const ENGINE_METHOD: Readonly<Record<AttributionMethod, MethodName>> = {
+const ENGINE_METHOD: Readonly<Record<AttributionMethod, MethodName>> = {
   LOG_PROB_INCREASE: 'log-prob-increase', LOG_PROB: 'log-prob', PROB_INCREASE: 'prob-increase', NORM: 'norm',
   COEFFICIENT: 'coefficient', INVERSE_RANK: 'rank', COEFFICIENT_TIMES_NORM: 'coefficient-norm', COEFFICIENT_OVER_RANK: 'coefficient-rank',
 };

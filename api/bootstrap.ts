@@ -12,7 +12,7 @@ import { registerModel, weightsChecksum } from './model-registry.js';
 import { importPrompts, parsePromptJsonl, type ImportSummary } from './prompt-import.js';
 
 /** Name the knowledge model is registered under. */
-export const KNOWLEDGE_MODEL_NAME = 'knowledge-model';
+const KNOWLEDGE_MODEL_NAME = 'knowledge-model';
 
 /**
  * Ensures the knowledge model files under `cacheDir`, its Model row and its dataset's prompts.

@@ -4,7 +4,7 @@ import { knowledgeMap, type KnowledgeMap, type SentenceAttribution } from '../en
 import type { PrismaClient } from './database/prisma.js';
 
 /** The type's stored runs as per-sentence attributions (top `top` neurons of each list), by prompt id. */
-export async function storedSentenceAttributions(prisma: PrismaClient, modelId: number, knowledgeTypeId: number, top: number): Promise<SentenceAttribution[]> {
+async function storedSentenceAttributions(prisma: PrismaClient, modelId: number, knowledgeTypeId: number, top: number): Promise<SentenceAttribution[]> {
   const runs = await prisma.attributionRun.findMany({
     where: { modelId, method: 'LOG_PROB_INCREASE', status: 'SUCCEEDED', prompt: { knowledgeTypeId } },
     orderBy: [{ promptId: 'asc' }, { id: 'desc' }],

@@ -10,13 +10,13 @@ import { apiError, badInput, ErrorCode } from './errors.js';
 import type { Model } from './generated/prisma/client.js';
 
 /** Largest model name accepted. */
-export const MODEL_NAME_MAX = 64;
+const MODEL_NAME_MAX = 64;
 
 /**
  * The real absolute folder of `requested` when it lies inside one of `roots` (after resolving
  * symlinks and `..`), else BAD_USER_INPUT. Relative paths resolve against the first root.
  */
-export function resolveModelPath(requested: string, roots: readonly string[]): string {
+function resolveModelPath(requested: string, roots: readonly string[]): string {
   if (roots.length === 0) throw badInput('path', 'no model roots are configured (ATLAS_MODEL_ROOTS)');
   if (requested.length === 0 || requested.length > 4096 || requested.includes('\0')) {
     throw badInput('path', 'path must be 1 to 4096 characters without NUL');

@@ -15,7 +15,7 @@ export function storableText(text: string): string {
 export const PROJECTION_DEPTH = 20;
 
 /** The engine's reference to a stored neuron. */
-export function neuronRef(n: Neuron): NeuronRef {
+function neuronRef(n: Neuron): NeuronRef {
   return n.kind === 'FFN' ? { kind: 'ffn', layer: n.layer, neuron: n.index } : { kind: 'attention', layer: n.layer, head: n.head, dim: n.index };
 }
 

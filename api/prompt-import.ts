@@ -8,7 +8,7 @@ import type { Model } from './generated/prisma/client.js';
 import { storableText } from './projections.js';
 
 /** Most lines one importPrompts call accepts. */
-export const IMPORT_BATCH_LIMIT = 5000;
+const IMPORT_BATCH_LIMIT = 5000;
 
 /** One prompt to store (one JSONL line: `prompt` or `text`, `answer` or `expectedAnswer`, `knowledgeType`, `tokenIds`). */
 export interface PromptRecord {

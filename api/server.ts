@@ -25,7 +25,7 @@ import { MAX_BATCH_PROMPTS } from './resolvers/jobs.js';
 import { loadTypeDefs } from './schema/index.js';
 
 /** Path of the GraphQL endpoint. */
-export const GRAPHQL_PATH = '/graphql';
+const GRAPHQL_PATH = '/graphql';
 
 export interface ApiServerOptions extends Omit<ServerDeps, 'engine' | 'modelRoots' | 'jobs' | 'maxBatchSize'> {
   /** Default: MAX_BATCH_PROMPTS (1000). */

@@ -6,11 +6,11 @@ import type { ApiKey, ApiRole } from '../generated/prisma/client.js';
 import { badInput, notFound } from '../errors.js';
 
 /** Every key starts with this, so a leaked one is recognisable (secret scanners, logs). */
-export const KEY_PREFIX = 'na_';
+const KEY_PREFIX = 'na_';
 /** Characters of a key kept in clear (the `prefix` column) to tell keys apart in listings. */
 const SHOWN_CHARS = KEY_PREFIX.length + 8;
 /** Roles from least to most privileged; each includes the ones before it. */
-export const API_ROLES: readonly ApiRole[] = ['READER', 'ANNOTATOR', 'ADMIN'];
+const API_ROLES: readonly ApiRole[] = ['READER', 'ANNOTATOR', 'ADMIN'];
 const NAME_MAX = 64;
 
 /** SHA-256 (hex) of a key: what the database stores and looks keys up by. */
@@ -19,7 +19,7 @@ export function hashApiKey(key: string): string {
 }
 
 /** A fresh key: `na_` + 32 random bytes in base64url (43 characters), its hash and display prefix. */
-export function generateApiKey(): { key: string; keyHash: string; prefix: string } {
+function generateApiKey(): { key: string; keyHash: string; prefix: string } {
   const key = `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
   return { key, keyHash: hashApiKey(key), prefix: key.slice(0, SHOWN_CHARS) };
 }

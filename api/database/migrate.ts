@@ -18,9 +18,9 @@ import { SchemaEngine, type MigrationList } from '@prisma/schema-engine-wasm';
 
 const PRISMA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../prisma');
 /** prisma/schema.prisma, absolute. */
-export const SCHEMA_PATH = path.join(PRISMA_DIR, 'schema.prisma');
+const SCHEMA_PATH = path.join(PRISMA_DIR, 'schema.prisma');
 /** prisma/migrations, absolute. */
-export const MIGRATIONS_DIR = path.join(PRISMA_DIR, 'migrations');
+const MIGRATIONS_DIR = path.join(PRISMA_DIR, 'migrations');
 
 // The wasm engine reports a Rust panic's message through this global before it throws; without
 // it, the panic surfaces as "Cannot read properties of undefined (reading 'set_message')".
@@ -35,7 +35,7 @@ let lastPanic = '';
 const NO_FILTER = { externalTables: [], externalEnums: [] };
 
 /** Reads prisma/migrations (`<timestamp>_<name>/migration.sql` + migration_lock.toml) in name order. */
-export async function readMigrations(dir = MIGRATIONS_DIR): Promise<MigrationList> {
+async function readMigrations(dir = MIGRATIONS_DIR): Promise<MigrationList> {
   const entries = await readdir(dir, { withFileTypes: true });
   const names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
   const migrationDirectories = await Promise.all(names.map(async (name) => ({

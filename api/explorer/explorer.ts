@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import express, { type Router } from 'express';
 
 /** Folder of the page's files. */
-export const EXPLORER_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'static');
+const EXPLORER_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'static');
 
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 

@@ -8,7 +8,7 @@ import {
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../relay.js';
 
 /** Items assumed for a list field without `first` (e.g. a neuron's annotations). */
-export const LIST_ESTIMATE = 10;
+const LIST_ESTIMATE = 10;
 
 export interface ComplexityOptions {
   readonly maxComplexity: number;

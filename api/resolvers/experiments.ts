@@ -37,7 +37,7 @@ function toGraphQL(m: EngineKnowledgeMap): KnowledgeMap {
 }
 
 /** The Vega-Lite spec of plot `kind` of map `m`. */
-export function knowledgeMapSpec(m: EngineKnowledgeMap, kind: KnowledgeMapPlotKind): TopLevelSpec {
+function knowledgeMapSpec(m: EngineKnowledgeMap, kind: KnowledgeMapPlotKind): TopLevelSpec {
   switch (kind) {
     case 'LAYER_HISTOGRAM':
       return typeLayerHistogramSpec([m]);

@@ -12,7 +12,7 @@ import { fromGlobalId } from '../relay.js';
 import { targetId } from './attribution.js';
 
 /** Most stored neurons one ablation names. */
-export const MAX_ABLATED_NEURONS = 1000;
+const MAX_ABLATED_NEURONS = 1000;
 
 function count(name: string, value: number | null | undefined): number {
   const n = value ?? 0;

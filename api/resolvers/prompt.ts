@@ -8,7 +8,7 @@ import { importPrompts as importRecords, parsePromptJsonl, prepareTokens } from 
 import { parsePage, toConnection, fromGlobalId, toGlobalId } from '../relay.js';
 
 /** Limits enforced by createPrompt. */
-export const PROMPT_LIMITS = Object.freeze({ textLength: 4096, tokenCount: 2048, nameLength: 64, answerLength: 256 });
+const PROMPT_LIMITS = Object.freeze({ textLength: 4096, tokenCount: 2048, nameLength: 64, answerLength: 256 });
 
 const prompts: QueryResolvers['prompts'] = async (_parent, args, { prisma }) => {
   const page = parsePage(args);

@@ -23,7 +23,7 @@ function tokenizerOf(model: LoadedModel, why: string) {
 }
 
 /** The JSON document the CLI prints (the API returns the same fields). */
-export function attributionJson(model: LoadedModel, res: AttributionResult, withHeadPositions: boolean): Record<string, unknown> {
+function attributionJson(model: LoadedModel, res: AttributionResult, withHeadPositions: boolean): Record<string, unknown> {
   const text = (id: number): string | null => model.tokenizer?.tokenText(id) ?? null;
   return {
     target: { id: res.target.id, text: text(res.target.id), prob: res.target.prob, logProb: res.target.logProb, rank: res.target.rank },

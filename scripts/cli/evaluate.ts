@@ -27,7 +27,7 @@ const row = (name: string, m: AblationMetrics): string => `${name.padEnd(22)} ${
   + `${(100 * m.before.prob).toFixed(2)}% -> ${(100 * m.after.prob).toFixed(2)}% (${pct(m.decreasePct.prob).padStart(6)})   ${m.before.logProb.toFixed(3)} -> ${m.after.logProb.toFixed(3)}`;
 
 /** The human-readable summary: filter counts and one row per condition, overall then per type. */
-export function formatReport(filter: FilterReport, rep: EvaluationReport): string {
+function formatReport(filter: FilterReport, rep: EvaluationReport): string {
   const lines = [
     `filter: kept ${filter.kept}/${filter.total} (answer in top-${filter.topK}${filter.dropped['below-candidate'] ? ', above its candidates' : ''}; `
     + `dropped ${filter.dropped['not-in-top-k']} not in top-k, ${filter.dropped['below-candidate']} below a candidate, ${filter.dropped.invalid} invalid)`,

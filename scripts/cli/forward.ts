@@ -14,7 +14,7 @@ function nonNegativeInt(name: string, v: string): number {
 }
 
 /** Top-k entries of the last position's logits: id, token text (null without tokenizer), logit, probability. */
-export function topTokens(model: LoadedModel, logits: Float32Array, k: number): { id: number; text: string | null; logit: number; prob: number }[] {
+function topTokens(model: LoadedModel, logits: Float32Array, k: number): { id: number; text: string | null; logit: number; prob: number }[] {
   const logp = logSoftmax(logits);
   const order = Array.from(logits.keys()).sort((a, b) => logits[b] - logits[a] || a - b).slice(0, k);
   return order.map((id) => ({ id, text: model.tokenizer?.tokenText(id) ?? null, logit: logits[id], prob: Math.exp(logp[id]) }));

@@ -17,7 +17,7 @@ import { intOption } from './evaluate.js';
 const USAGE = 'usage: map --model DIR --dataset FILE [--top 300] [--top-heads 5] [--filter-top 10] [--type-candidates] [--per-type N] [--plots DIR] [--json]';
 
 /** A short text rendering: per type, the layer histogram and score sums, shared neurons and top heads. */
-export function formatMaps(maps: readonly KnowledgeMap[], shared: ReturnType<typeof sharedHeads>): string {
+function formatMaps(maps: readonly KnowledgeMap[], shared: ReturnType<typeof sharedHeads>): string {
   const lines: string[] = [];
   for (const m of maps) {
     lines.push(`== ${m.knowledgeType} (${m.sentences} sentences, top-${m.top} value neurons)`,
@@ -36,7 +36,7 @@ export function formatMaps(maps: readonly KnowledgeMap[], shared: ReturnType<typ
 }
 
 /** The plots of `maps` (spec JSON and SVG per plot), named by kind and type; returns the file stems. */
-export async function writePlots(dir: string, maps: readonly KnowledgeMap[]): Promise<string[]> {
+async function writePlots(dir: string, maps: readonly KnowledgeMap[]): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
   const plots: [string, TopLevelSpec][] = [['type-layer-histogram', typeLayerHistogramSpec(maps)]];
   for (const m of maps) {
